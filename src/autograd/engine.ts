@@ -1,0 +1,154 @@
+// Reverse-mode differentiation over the recorded graph: backward() and grad().
+import { keep, tidy, track, untracked } from '../memory.js';
+import { formatShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { GradNode, withGradMode } from './node.js';
+
+/** Where gradients meet: a leaf tensor (accumulates into .grad) or the node that made a tensor. */
+type Key = Tensor | GradNode;
+
+const keyOf = (t: Tensor): Key => t.gradFn ?? t.leaf;
+
+export interface GradOptions {
+  /** Gradient of each output (default: ones, for one-element outputs only). */
+  gradOutputs?: Tensor | readonly Tensor[];
+  /** Record the backward pass so the returned gradients are differentiable (higher order). */
+  createGraph?: boolean;
+  /** Keep the graph for another backward (default: createGraph). */
+  retainGraph?: boolean;
+  /** Return zeros, instead of throwing, for inputs the outputs do not depend on. */
+  allowUnused?: boolean;
+}
+
+/** Nodes reachable from the roots, outputs first (reverse topological order). */
+function reverseTopological(roots: readonly Key[]): GradNode[] {
+  const order: GradNode[] = [];
+  const seen = new Set<Key>();
+  const stack: [Key, boolean][] = roots.map((k) => [k, false]);
+  while (stack.length) {
+    const [key, expanded] = stack.pop()!;
+    if (!(key instanceof GradNode)) continue;
+    if (expanded) {
+      order.push(key);
+      continue;
+    }
+    if (seen.has(key)) continue;
+    seen.add(key);
+    stack.push([key, true]);
+    for (const input of key.inputs) if (input.requiresGrad) stack.push([keyOf(input), false]);
+  }
+  return order.reverse();
+}
+
+/** Nodes from which some target is reachable: the only ones worth running. */
+function leadingTo(order: readonly GradNode[], targets: ReadonlySet<Key>): Set<Key> {
+  const useful = new Set<Key>(targets);
+  for (let i = order.length - 1; i >= 0; i--) {
+    if (order[i].inputs.some((t) => t.requiresGrad && useful.has(keyOf(t)))) useful.add(order[i]);
+  }
+  return useful;
+}
+
+/** The gradient each output starts with; implicit ones are created (and so owned) here. */
+function seedGrads(outputs: readonly Tensor[], gradOutputs: GradOptions['gradOutputs']): Tensor[] {
+  const given = gradOutputs === undefined ? [] : Array.isArray(gradOutputs) ? gradOutputs : [gradOutputs as Tensor];
+  return outputs.map((out, i) => {
+    if (!out.requiresGrad) throw new Error(`backward: output ${i} ${formatShape(out.shape)} does not require grad (no input with requiresGrad was used)`);
+    const g = given[i];
+    if (g) {
+      if (g.shape.join() !== out.shape.join()) throw new Error(`backward: gradient ${formatShape(g.shape)} does not match output ${formatShape(out.shape)}`);
+      return g;
+    }
+    if (out.size !== 1) {
+      throw new Error(`backward: output ${formatShape(out.shape)} has ${out.size} elements; an implicit gradient needs one — pass gradOutputs (or reduce with sum()/mean() first)`);
+    }
+    return out.onesLike();
+  });
+}
+
+/**
+ * Runs the backward pass from `outputs`. With `targets`, returns their gradients and touches no
+ * .grad; without, accumulates into every leaf's .grad.
+ */
+function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, options: GradOptions): Map<Key, Tensor> {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const seeds = seedGrads(outputs, options.gradOutputs);
+  const givenSeeds: readonly unknown[] = options.gradOutputs === undefined ? [] : [options.gradOutputs].flat();
+  const order = reverseTopological(outputs.map(keyOf));
+  const targetKeys = targets && new Set(targets.map(keyOf));
+  const useful = targetKeys ? leadingTo(order, targetKeys) : null;
+  const grads = new Map<Key, Tensor>();
+  const owned = new Set<Tensor>();
+
+  const accumulate = (key: Key, g: Tensor) => {
+    const prior = grads.get(key);
+    const sum = prior ? prior.add(g) : g;
+    if (prior && owned.has(prior)) prior.dispose();
+    if (prior && owned.has(g)) g.dispose();
+    grads.set(key, sum);
+    if (prior || owned.has(g)) owned.add(sum);
+  };
+
+  withGradMode(createGraph, () => {
+    outputs.forEach((out, i) => {
+      if (!givenSeeds.includes(seeds[i])) owned.add(seeds[i]);
+      accumulate(keyOf(out), seeds[i]);
+    });
+    for (const node of order) {
+      const g = grads.get(node);
+      if (!g || (useful && !useful.has(node))) continue;
+      const needsGrad = node.inputs.map((t) => t.requiresGrad && (!useful || useful.has(keyOf(t))));
+      const inputGrads = untracked(() => tidy(() => node.apply(g, needsGrad)));
+      node.inputs.forEach((input, i) => {
+        const ig = inputGrads[i];
+        if (!needsGrad[i] || !ig) return;
+        owned.add(ig);
+        accumulate(keyOf(input), ig);
+      });
+      if (!targetKeys?.has(node)) {
+        grads.delete(node);
+        if (owned.has(g)) g.dispose();
+      }
+      if (!retainGraph) node.release();
+    }
+  });
+  return grads;
+}
+
+/** Accumulates d(output)/d(leaf) into every leaf's .grad (like torch's Tensor.backward). */
+export function backward(output: Tensor, gradOutput?: Tensor, options: Omit<GradOptions, 'gradOutputs' | 'allowUnused'> = {}): void {
+  const grads = run([output], null, { ...options, gradOutputs: gradOutput });
+  for (const [key, g] of grads) {
+    if (key instanceof GradNode) continue;
+    const leaf = key;
+    const contiguous = g.isContiguous() ? g : g.contiguous();
+    if (contiguous !== g) g.dispose();
+    if (leaf.grad) {
+      const sum = withGradMode(options.createGraph ?? false, () => leaf.grad!.add(contiguous));
+      leaf.grad.dispose();
+      contiguous.dispose();
+      leaf.grad = keep(sum);
+    } else {
+      leaf.grad = keep(contiguous);
+    }
+  }
+}
+
+/** Gradients of `outputs` with respect to `inputs` (like torch.autograd.grad); .grad is untouched. */
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): Tensor[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs as Tensor];
+  const ins = Array.isArray(inputs) ? inputs : [inputs as Tensor];
+  ins.forEach((t, i) => {
+    if (!t.requiresGrad) throw new Error(`grad: input ${i} ${formatShape(t.shape)} does not require grad`);
+  });
+  const grads = run(outs, ins, options);
+  return ins.map((t, i) => {
+    const g = grads.get(keyOf(t));
+    if (g) return track(g);
+    if (!options.allowUnused) {
+      throw new Error(`grad: input ${i} ${formatShape(t.shape)} was not used to compute the outputs; pass { allowUnused: true } to get zeros for it`);
+    }
+    return t.zerosLike();
+  });
+}

@@ -1,0 +1,20 @@
+// webgrad: a deep-learning engine in TypeScript — reverse-mode autograd driving WGSL kernels on the
+// GPU through Dawn, with a float64 CPU reference backend.
+import type { DeviceName } from './backend/backend.js';
+import { defaultDevice } from './device.js';
+import { memoryOf, type MemoryInfo } from './memory.js';
+
+export { Tensor, type NestedArray, type Scalar } from './tensor.js';
+export { tensor, zeros, ones, full, arange, randn, rand, type TensorOptions } from './creation.js';
+export { manualSeed } from './random.js';
+export { init, flush, defaultDevice, type BackendChoice, type InitResult } from './device.js';
+export { tidy, keep, type MemoryInfo } from './memory.js';
+export { backward, grad, type GradOptions } from './autograd/engine.js';
+export { noGrad, GradNode } from './autograd/node.js';
+export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
+export { cat, gather, indexSelect, matmul, scatterAdd } from './ops/index.js';
+export type { DeviceName } from './backend/backend.js';
+export type { Shape } from './shape.js';
+
+/** Live tensor handles and bytes of storage on `device` (default: the one init() chose). */
+export const memory = (device: DeviceName = defaultDevice()): MemoryInfo => memoryOf(device);

@@ -1,0 +1,100 @@
+// Elementwise ops. Binary ops broadcast (their backward sums the gradient back to each input's
+// shape); a number operand becomes the scalar of a unary kernel rather than a tensor upload.
+import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { broadcastShapes, expandLayout } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { apply, defineOp, type OpDef } from './op.js';
+import { sumTo } from './reduce.js';
+
+type Backward = NonNullable<OpDef<number>['backward']>;
+
+function unaryOp(op: UnaryOp, backward?: Backward, savesOutput = false): OpDef<number> {
+  return defineOp<number>({
+    name: op,
+    shape: ([x]) => x.shape,
+    forward: (b, [x], alpha) => b.unary(op, x.storage, x.layout, alpha),
+    backward,
+    savesOutput,
+  });
+}
+
+function binaryOp(op: BinaryOp, backward?: NonNullable<OpDef<void>['backward']>): OpDef<void> {
+  return defineOp({
+    name: op,
+    shape: ([a, b]) => broadcastShapes(op, a.shape, b.shape),
+    forward: (backend, [a, b], _, shape) => backend.binary(op, a.storage, expandLayout(a.layout, shape), b.storage, expandLayout(b.layout, shape)),
+    backward,
+  });
+}
+
+export const unaryOps = {
+  neg: unaryOp('neg', (g) => [g.neg()]),
+  exp: unaryOp('exp', (g, { output }) => [g.mul(output)], true),
+  log: unaryOp('log', (g, { inputs: [x] }) => [g.div(x)]),
+  sqrt: unaryOp('sqrt', (g, { output }) => [g.div(output.mul(2))], true),
+  abs: unaryOp('abs', (g, { inputs: [x] }) => [g.mul(sign(x))]),
+  relu: unaryOp('relu', (g, { inputs: [x] }) => [g.mul(greaterThan(x, 0))]),
+  sigmoid: unaryOp('sigmoid', (g, { output: y }) => [g.mul(y.mul(rsub(y, 1)))], true),
+  tanh: unaryOp('tanh', (g, { output: y }) => [g.mul(rsub(y.mul(y), 1))], true),
+  addS: unaryOp('addS', (g) => [g]),
+  mulS: unaryOp('mulS', (g, _, alpha) => [g.mul(alpha)]),
+  rsubS: unaryOp('rsubS', (g) => [g.neg()]),
+  powS: unaryOp('powS', (g, { inputs: [x] }, p) => [p === 0 ? g.mul(0) : g.mul(x.pow(p - 1).mul(p))]),
+  sign: unaryOp('sign'),
+  gtS: unaryOp('gtS'),
+};
+
+export const binaryOps = {
+  add: binaryOp('add', (g, { inputs: [a, b], needsGrad }) => [needsGrad[0] ? sumTo(g, a.shape) : null, needsGrad[1] ? sumTo(g, b.shape) : null]),
+  sub: binaryOp('sub', (g, { inputs: [a, b], needsGrad }) => [needsGrad[0] ? sumTo(g, a.shape) : null, needsGrad[1] ? sumTo(g.neg(), b.shape) : null]),
+  mul: binaryOp('mul', (g, { inputs: [a, b], needsGrad }) => [
+    needsGrad[0] ? sumTo(g.mul(b), a.shape) : null,
+    needsGrad[1] ? sumTo(g.mul(a), b.shape) : null,
+  ]),
+  div: binaryOp('div', (g, { inputs: [a, b], needsGrad }) => [
+    needsGrad[0] ? sumTo(g.div(b), a.shape) : null,
+    needsGrad[1] ? sumTo(g.mul(a).div(b.mul(b)).neg(), b.shape) : null,
+  ]),
+  // The gradient goes to the larger operand (to `a` on ties), as torch.maximum's does not split it.
+  maximum: binaryOp('maximum', (g, { inputs: [a, b], needsGrad }) => {
+    const aWins = greaterThan(a, b, true);
+    return [needsGrad[0] ? sumTo(g.mul(aWins), a.shape) : null, needsGrad[1] ? sumTo(g.sub(g.mul(aWins)), b.shape) : null];
+  }),
+  gt: binaryOp('gt'),
+  eq: binaryOp('eq'),
+};
+
+const scalarOrTensor =
+  (withTensor: OpDef<void>, withScalar: (x: Tensor, s: number) => Tensor) =>
+  (a: Tensor, b: Tensor | number): Tensor =>
+    typeof b === 'number' ? withScalar(a, b) : apply(withTensor, [a, b], undefined);
+
+const unary = (def: OpDef<number>, alpha = 0) => (x: Tensor) => apply(def, [x], alpha);
+
+export const neg = unary(unaryOps.neg);
+export const exp = unary(unaryOps.exp);
+export const log = unary(unaryOps.log);
+export const sqrt = unary(unaryOps.sqrt);
+export const abs = unary(unaryOps.abs);
+export const relu = unary(unaryOps.relu);
+export const sigmoid = unary(unaryOps.sigmoid);
+export const tanh = unary(unaryOps.tanh);
+export const sign = unary(unaryOps.sign);
+export const pow = (x: Tensor, p: number): Tensor => apply(unaryOps.powS, [x], p);
+/** s - x */
+export const rsub = (x: Tensor, s: number): Tensor => apply(unaryOps.rsubS, [x], s);
+
+export const add = scalarOrTensor(binaryOps.add, (x, s) => apply(unaryOps.addS, [x], s));
+export const sub = scalarOrTensor(binaryOps.sub, (x, s) => apply(unaryOps.addS, [x], -s));
+export const mul = scalarOrTensor(binaryOps.mul, (x, s) => apply(unaryOps.mulS, [x], s));
+export const div = scalarOrTensor(binaryOps.div, (x, s) => apply(unaryOps.mulS, [x], 1 / s));
+export const maximum = scalarOrTensor(binaryOps.maximum, (x, s) => apply(binaryOps.maximum, [x, Tensor.filled(x.device, [], s)], undefined));
+
+/** 1 where a > b (a ≥ b with orEqual), else 0; not differentiable. */
+export function greaterThan(a: Tensor, b: Tensor | number, orEqual = false): Tensor {
+  if (typeof b === 'number') return orEqual ? rsub(apply(unaryOps.gtS, [a.neg()], -b), 1) : apply(unaryOps.gtS, [a], b);
+  const gt = apply(binaryOps.gt, [a, b], undefined);
+  return orEqual ? gt.add(apply(binaryOps.eq, [a, b], undefined)) : gt;
+}
+
+export const equal = (a: Tensor, b: Tensor): Tensor => apply(binaryOps.eq, [a, b], undefined);

@@ -1,0 +1,203 @@
+// The tensor front: an immutable float32 n-d array on one device, a node of the autograd graph.
+import { backward as runBackward } from './autograd/engine.js';
+import type { GradNode } from './autograd/node.js';
+import type { DeviceName, Storage } from './backend/backend.js';
+import { getBackend } from './device.js';
+import { keep, registerHandle, SharedStorage, unregisterHandle } from './memory.js';
+import * as ops from './ops/index.js';
+import { contiguousLayout, formatShape, isContiguous, sizeOf, type Layout, type Shape } from './shape.js';
+
+export type Scalar = number;
+export type NestedArray = number | NestedArray[];
+
+export class Tensor {
+  readonly shape: Shape;
+  /** Gradient accumulated by backward(); null until then or after zeroing. */
+  grad: Tensor | null = null;
+  private node: GradNode | null = null;
+  private leafRequiresGrad = false;
+  private disposed = false;
+  /** For a leaf: the tensor gradients accumulate into (itself, or the leaf an alias stands for). */
+  private origin: Tensor = this;
+
+  private constructor(
+    readonly device: DeviceName,
+    private readonly shared: SharedStorage,
+    readonly layout: Layout,
+  ) {
+    this.shape = layout.shape;
+    registerHandle(this, device, shared);
+  }
+
+  /** @internal Wraps a freshly computed contiguous storage. */
+  static fromStorage(device: DeviceName, storage: Storage, layout: Layout): Tensor {
+    return new Tensor(device, new SharedStorage(getBackend(device), storage), layout);
+  }
+
+  /** @internal A new tensor sharing `base`'s storage through another layout. */
+  static view(base: Tensor, layout: Layout): Tensor {
+    return new Tensor(base.device, base.shared.retain(), layout);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+  /** @internal The backend storage; throws once disposed. */
+  get storage(): Storage {
+    if (this.disposed) throw new Error(`tensor ${formatShape(this.shape)} was disposed; it can no longer be used`);
+    return this.shared.storage;
+  }
+  /** The op that produced this tensor (null for leaves). */
+  get gradFn(): GradNode | null {
+    return this.node;
+  }
+  /** @internal The leaf that gradients of this tensor accumulate into. */
+  get leaf(): Tensor {
+    return this.origin;
+  }
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  get requiresGrad(): boolean {
+    return this.node !== null || this.origin.leafRequiresGrad;
+  }
+  set requiresGrad(value: boolean) {
+    if (!this.isLeaf) {
+      throw new Error(`requiresGrad can only be set on leaf tensors; ${formatShape(this.shape)} was computed by '${this.node!.name}' (use detach() first)`);
+    }
+    this.leafRequiresGrad = value;
+  }
+
+  /** @internal Marks this tensor as the output of `node`. */
+  recordedBy(node: GradNode): void {
+    this.node = node;
+  }
+
+  /** @internal Another handle on the same storage and graph position (saved for backward). */
+  alias(): Tensor {
+    const t = Tensor.view(this, this.layout);
+    t.node = this.node;
+    t.origin = this.origin;
+    return keep(t);
+  }
+
+  isContiguous(): boolean {
+    return isContiguous(this.layout);
+  }
+
+  /** A tensor with the same data, cut from the graph. */
+  detach(): Tensor {
+    return Tensor.view(this, this.layout);
+  }
+
+  /** Frees the storage (once no view shares it). Any later use throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    unregisterHandle(this, this.device, this.shared);
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  async data(): Promise<Float32Array> {
+    return Float32Array.from(await this.rawData());
+  }
+
+  /** @internal The values as the backend holds them (float64 on the CPU reference backend). */
+  async rawData(): Promise<Float32Array | Float64Array> {
+    const storage = this.storage;
+    const whole = this.layout.offset === 0 && this.isContiguous() && storage.length === this.size;
+    if (whole) return getBackend(this.device).read(storage);
+    const copy = this.contiguous();
+    try {
+      return await getBackend(this.device).read(copy.storage);
+    } finally {
+      copy.dispose();
+    }
+  }
+
+  async array(): Promise<NestedArray> {
+    const values = Array.from(await this.data());
+    const nest = (dim: number, at: number): NestedArray => {
+      if (dim === this.ndim) return values[at];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => nest(dim + 1, at + i * stride));
+    };
+    return nest(0, 0);
+  }
+
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new Error(`item: only one-element tensors can be converted to a number; this one is ${formatShape(this.shape)}`);
+    return (await this.data())[0];
+  }
+
+  /** A copy on another device (a no-op handle when already there). */
+  async to(device: DeviceName): Promise<Tensor> {
+    if (device === this.device) return this.detach();
+    const values = await this.rawData();
+    return Tensor.fromStorage(device, getBackend(device).upload(values), contiguousLayout(this.shape));
+  }
+
+  /** Accumulates gradients of this tensor into every leaf's .grad. */
+  backward(gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void {
+    runBackward(this, gradient, options);
+  }
+
+  toString(): string {
+    return `Tensor(${formatShape(this.shape)}, device=${this.device}${this.requiresGrad ? ', requiresGrad' : ''}${this.disposed ? ', disposed' : ''})`;
+  }
+
+  /** @internal A new contiguous tensor of `shape` holding `value` everywhere. */
+  static filled(device: DeviceName, shape: Shape, value: number): Tensor {
+    return Tensor.fromStorage(device, getBackend(device).fill(sizeOf(shape), value), contiguousLayout(shape));
+  }
+  zerosLike(): Tensor {
+    return Tensor.filled(this.device, this.shape, 0);
+  }
+  onesLike(): Tensor {
+    return Tensor.filled(this.device, this.shape, 1);
+  }
+
+  // Elementwise (NumPy/PyTorch broadcasting; a number works wherever a tensor does).
+  add(other: Tensor | Scalar): Tensor { return ops.add(this, other); }
+  sub(other: Tensor | Scalar): Tensor { return ops.sub(this, other); }
+  mul(other: Tensor | Scalar): Tensor { return ops.mul(this, other); }
+  div(other: Tensor | Scalar): Tensor { return ops.div(this, other); }
+  maximum(other: Tensor | Scalar): Tensor { return ops.maximum(this, other); }
+  pow(exponent: number): Tensor { return ops.pow(this, exponent); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  relu(): Tensor { return ops.relu(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+
+  // Linear algebra.
+  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
+
+  // Reductions (dim may be negative; all dims when omitted).
+  sum(dim?: number | readonly number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  mean(dim?: number | readonly number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
+  max(dim?: number, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
+  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
+
+  // Shape and indexing.
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
+  get T(): Tensor { return ops.t(this); }
+  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
+  contiguous(): Tensor { return ops.contiguous(this); }
+  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
+  indexSelect(dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+}
