@@ -100,9 +100,13 @@ function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, opti
       if (!g || (useful && !useful.has(node))) continue;
       const needsGrad = node.inputs.map((t) => t.requiresGrad && (!useful || useful.has(keyOf(t))));
       const inputGrads = untracked(() => tidy(() => node.apply(g, needsGrad)));
+      // A rule may pass `g` itself on, or one tensor to several inputs: give each its own handle.
+      const handedOut = new Set<Tensor>([g]);
       node.inputs.forEach((input, i) => {
-        const ig = inputGrads[i];
+        let ig = inputGrads[i];
         if (!needsGrad[i] || !ig) return;
+        if (handedOut.has(ig)) ig = ig.alias();
+        handedOut.add(ig);
         owned.add(ig);
         accumulate(keyOf(input), ig);
       });
