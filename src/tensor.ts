@@ -78,12 +78,14 @@ export class Tensor {
   /** @internal Marks this tensor as the output of `node`. */
   recordedBy(node: GradNode): void {
     this.node = node;
+    node.retain();
   }
 
   /** @internal Another handle on the same storage and graph position (saved for backward). */
   alias(): Tensor {
     const t = Tensor.view(this, this.layout);
     t.node = this.node;
+    this.node?.retain();
     t.origin = this.origin;
     return keep(t);
   }
@@ -102,6 +104,7 @@ export class Tensor {
     if (this.disposed) return;
     this.disposed = true;
     unregisterHandle(this, this.device, this.shared);
+    this.node?.drop();
     this.grad?.dispose();
     this.grad = null;
   }
@@ -115,11 +118,12 @@ export class Tensor {
     const storage = this.storage;
     const whole = this.layout.offset === 0 && this.isContiguous() && storage.length === this.size;
     if (whole) return getBackend(this.device).read(storage);
-    const copy = this.contiguous();
+    const backend = getBackend(this.device);
+    const copy = backend.unary('copy', storage, this.layout, 0);
     try {
-      return await getBackend(this.device).read(copy.storage);
+      return await backend.read(copy);
     } finally {
-      copy.dispose();
+      backend.release(copy);
     }
   }
 

@@ -90,7 +90,7 @@ function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, opti
     if (prior || owned.has(g)) owned.add(sum);
   };
 
-  withGradMode(createGraph, () => {
+  const walk = () => {
     outputs.forEach((out, i) => {
       if (!givenSeeds.includes(seeds[i])) owned.add(seeds[i]);
       accumulate(keyOf(out), seeds[i]);
@@ -116,7 +116,14 @@ function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, opti
       }
       if (!retainGraph) node.release();
     }
-  });
+  };
+
+  order.forEach((n) => n.retain()); // a node freed mid-walk must not cascade into ones not yet visited
+  try {
+    withGradMode(createGraph, walk);
+  } finally {
+    order.forEach((n) => n.drop());
+  }
   return grads;
 }
 

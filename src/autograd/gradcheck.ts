@@ -6,7 +6,6 @@ import { normalValues } from '../random.js';
 import { contiguousLayout, formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { grad } from './engine.js';
-import { noGrad } from './node.js';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -30,7 +29,7 @@ export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: rea
   if (inputs.some((t) => t.device !== 'cpu')) throw new Error('gradcheck: inputs must be on the cpu device (float64 reference backend)');
   const values = await Promise.all(inputs.map(async (t) => Float64Array.from(await t.rawData())));
   const base = values.map((v, i) => cpuTensor(v, inputs[i], inputs[i].requiresGrad));
-  const probe = noGrad(() => fn(...base));
+  const probe = tidy(() => fn(...base));
   const v = cpuTensor(Float64Array.from(normalValues(probe.size)), probe, false);
   probe.dispose();
   const scalar = (out: Tensor): Tensor => out.mul(v).sum();
@@ -39,8 +38,8 @@ export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: rea
   const analytical = await Promise.all(tidy(() => grad(scalar(fn(...base)), wanted, { allowUnused: true })).map((g) => g.rawData()));
 
   const evaluate = async (at: Float64Array[]): Promise<number> => {
-    const shifted = at.map((vals, i) => cpuTensor(vals, inputs[i], false));
-    const out = noGrad(() => tidy(() => scalar(fn(...shifted))));
+    const shifted = at.map((vals, i) => cpuTensor(vals, inputs[i], inputs[i].requiresGrad));
+    const out = tidy(() => scalar(fn(...shifted)));
     const value = (await out.rawData())[0];
     out.dispose();
     shifted.forEach((t) => t.dispose());

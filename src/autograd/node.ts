@@ -43,8 +43,19 @@ export class GradNode {
     this.inputsSaved = inputs.map((t) => t.alias());
   }
 
+  private refs = 0;
+  /** A tensor handle now points at this node. */
+  retain(): void {
+    this.refs++;
+  }
+  /** A handle let go; with none left nothing can reach this node, so its saved tensors go. */
+  drop(): void {
+    if (--this.refs === 0) this.release();
+  }
+
   saveOutput(output: Tensor): void {
     this.outputSaved = output.alias();
+    this.refs--; // the node's own saved output does not keep the node alive
   }
 
   apply(grad: Tensor, needsGrad: readonly boolean[]): (Tensor | null)[] {
@@ -67,8 +78,10 @@ export class GradNode {
 
   /** Frees the tensors saved for backward. */
   release(): void {
-    this.inputsSaved?.forEach((t) => t.dispose());
-    this.outputSaved?.dispose();
+    const [inputs, output] = [this.inputsSaved, this.outputSaved];
     this.inputsSaved = this.outputSaved = null;
+    if (output) this.refs++; // balance the drop its disposal makes
+    inputs?.forEach((t) => t.dispose());
+    output?.dispose();
   }
 }

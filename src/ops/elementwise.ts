@@ -55,10 +55,10 @@ export const binaryOps = {
     needsGrad[0] ? sumTo(g.div(b), a.shape) : null,
     needsGrad[1] ? sumTo(g.mul(a).div(b.mul(b)).neg(), b.shape) : null,
   ]),
-  // The gradient goes to the larger operand (to `a` on ties), as torch.maximum's does not split it.
+  // The gradient goes to the larger operand, split evenly on ties (as torch.maximum).
   maximum: binaryOp('maximum', (g, { inputs: [a, b], needsGrad }) => {
-    const aWins = greaterThan(a, b, true);
-    return [needsGrad[0] ? sumTo(g.mul(aWins), a.shape) : null, needsGrad[1] ? sumTo(g.sub(g.mul(aWins)), b.shape) : null];
+    const aShare = greaterThan(a, b).add(equal(a, b).mul(0.5));
+    return [needsGrad[0] ? sumTo(g.mul(aShare), a.shape) : null, needsGrad[1] ? sumTo(g.mul(rsub(aShare, 1)), b.shape) : null];
   }),
   gt: binaryOp('gt'),
   eq: binaryOp('eq'),

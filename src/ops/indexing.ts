@@ -29,7 +29,11 @@ const scatterAddOp = defineOp<{ readonly shape: Shape; readonly dim: number }>({
 });
 
 /** Zeros of `shape` with src[i] added at position i with i[dim] replaced by index[i]. */
-export const scatterAdd = (shape: Shape, dim: number, index: Tensor, src: Tensor): Tensor => apply(scatterAddOp, [index, src], { shape, dim });
+export function scatterAdd(shape: Shape, dim: number, index: Tensor, src: Tensor): Tensor {
+  const d = normalizeDim('scatterAdd', dim, shape.length);
+  if (index.ndim !== shape.length) throw new Error(`scatterAdd: index ${formatShape(index.shape)} must have the rank of the output ${formatShape(shape)}`);
+  return apply(scatterAddOp, [index, src], { shape, dim: d });
+}
 
 /** out[i] = x[i with i[dim] replaced by index[i]] (like torch.gather). */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {

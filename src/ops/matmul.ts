@@ -58,6 +58,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const k = a.shape[a.ndim - 1];
   const kb = b.ndim === 1 ? b.shape[0] : b.shape[b.ndim - 2];
   if (k !== kb) throw new Error(`matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)} (inner dims ${k} ≠ ${kb})`);
+  try {
+    broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  } catch {
+    throw new Error(`matmul: cannot broadcast the batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
   const a2 = a.ndim === 1 ? a.reshape([1, k]) : a;
   const b2 = b.ndim === 1 ? b.reshape([k, 1]) : b;
   const out = apply(matmulOp, [a2, b2], undefined);

@@ -10,7 +10,7 @@ function inferShape(x: Tensor, shape: readonly number[]): number[] {
   const known = sizeOf(shape.filter((s) => s !== -1));
   const bad = unknown > 1 || shape.some((s) => !Number.isInteger(s) || s < -1);
   const out = shape.map((s) => (s === -1 ? (known === 0 ? 0 : x.size / known) : s));
-  if (bad || !Number.isInteger(sizeOf(out)) || sizeOf(out) !== x.size) {
+  if (bad || !out.every(Number.isInteger) || sizeOf(out) !== x.size) {
     throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}${unknown > 1 ? ' (only one -1 allowed)' : ''}`);
   }
   return out;
