@@ -13,7 +13,7 @@ export interface Storage {
 
 /** y = f(x, alpha); `alpha` is the scalar operand of the `*S` ops (x + alpha, x ** alpha, …). */
 export type UnaryOp =
-  | 'copy' | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh'
+  | 'copy' | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'softplus'
   | 'addS' | 'mulS' | 'rsubS' | 'rdivS' | 'powS' | 'gtS';
 
 /** Elementwise on two operands of one shape (the op table expands broadcasts to stride-0 views). */

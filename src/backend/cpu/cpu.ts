@@ -23,6 +23,7 @@ const unaryFns: Record<UnaryOp, (x: number, alpha: number) => number> = {
   relu: (x) => (x > 0 ? x : 0),
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: Math.tanh,
+  softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
   addS: (x, a) => x + a,
   mulS: (x, a) => x * a,
   rsubS: (x, a) => a - x,

@@ -1,0 +1,143 @@
+// matmul.wgsl — C[b] = A[b] · B[b] (+ bias[j] on every row), batched: A is a [batch, m, k] view and B
+// a [batch, k, n] view with any strides (a transposed operand is swapped strides, a broadcast batch
+// stride 0); C is [batch, m, n] contiguous. A and B are bound as vec4 arrays and read by scalar or by
+// vec4 as the layout allows.
+// Tiling: a workgroup of 16×16 threads computes a 64×64 tile of C, each thread a 4×4 block held in
+// registers. K advances in steps of 16: the workgroup stages a 64×16 slab of A and a 16×64 slab of B
+// in workgroup memory (as vec4 along m and along n), then every thread runs 16 rank-1 updates of its
+// block. Grid: x = ⌈n/64⌉, y = ⌈m/64⌉, z = batch.
+// Overrides select how slabs are loaded (0: scalar from any strides; vec4 loads need a unit stride on
+// the named dim, the other strides and the offset multiples of 4, and that dim's size a multiple of 4):
+//   A_MODE  1: vec4 along k (row-major A)   2: vec4 along m (transposed A)
+//   B_MODE  1: vec4 along n (row-major B)   2: vec4 along k (transposed B)
+//   HAS_BIAS: add bias[bias_offset + j · bias_stride] to column j.
+override A_MODE: u32;
+override B_MODE: u32;
+override HAS_BIAS: bool;
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  a_offset: u32,
+  b_offset: u32,
+  bias_offset: u32,
+  bias_stride: i32,
+  pad: u32,
+  a_strides: vec4<i32>, // batch, m, k
+  b_strides: vec4<i32>, // batch, k, n
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> a_buf: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> b_buf: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> bias_buf: array<f32>;
+@group(0) @binding(4) var<storage, read_write> c_buf: array<f32>;
+
+const TILE = 64u;
+const TILE_K = 16u;
+const QUADS = TILE / 4u; // vec4s across a tile
+
+var<workgroup> a_tile: array<vec4<f32>, TILE_K * QUADS>; // [kk][row / 4]
+var<workgroup> b_tile: array<vec4<f32>, TILE_K * QUADS>; // [kk][col / 4]
+
+fn a_scalar(at: i32) -> f32 { return a_buf[at >> 2u][at & 3]; }
+fn b_scalar(at: i32) -> f32 { return b_buf[at >> 2u][at & 3]; }
+
+fn load_a(t: u32, batch: u32, row0: u32, k0: u32) {
+  let s = params.a_strides;
+  let base = i32(params.a_offset) + i32(batch) * s.x;
+  if (A_MODE == 1u) {
+    let r = t / 4u;
+    let kq = (t % 4u) * 4u;
+    var v = vec4<f32>();
+    if (row0 + r < params.m && k0 + kq < params.k) {
+      v = a_buf[(base + i32(row0 + r) * s.y + i32(k0 + kq)) / 4];
+    }
+    for (var c = 0u; c < 4u; c++) { a_tile[(kq + c) * QUADS + r / 4u][r % 4u] = v[c]; }
+  } else if (A_MODE == 2u) {
+    let kk = t / QUADS;
+    let r = (t % QUADS) * 4u;
+    var v = vec4<f32>();
+    if (row0 + r < params.m && k0 + kk < params.k) {
+      v = a_buf[(base + i32(row0 + r) + i32(k0 + kk) * s.z) / 4];
+    }
+    a_tile[kk * QUADS + r / 4u] = v;
+  } else {
+    for (var j = 0u; j < 4u; j++) {
+      let e = t + j * 256u;
+      let r = e / TILE_K;
+      let kk = e % TILE_K;
+      var v = 0.0;
+      if (row0 + r < params.m && k0 + kk < params.k) {
+        v = a_scalar(base + i32(row0 + r) * s.y + i32(k0 + kk) * s.z);
+      }
+      a_tile[kk * QUADS + r / 4u][r % 4u] = v;
+    }
+  }
+}
+
+fn load_b(t: u32, batch: u32, col0: u32, k0: u32) {
+  let s = params.b_strides;
+  let base = i32(params.b_offset) + i32(batch) * s.x;
+  if (B_MODE == 1u) {
+    let kk = t / QUADS;
+    let c = (t % QUADS) * 4u;
+    var v = vec4<f32>();
+    if (col0 + c < params.n && k0 + kk < params.k) {
+      v = b_buf[(base + i32(k0 + kk) * s.y + i32(col0 + c)) / 4];
+    }
+    b_tile[kk * QUADS + c / 4u] = v;
+  } else if (B_MODE == 2u) {
+    let c = t / 4u;
+    let kq = (t % 4u) * 4u;
+    var v = vec4<f32>();
+    if (col0 + c < params.n && k0 + kq < params.k) {
+      v = b_buf[(base + i32(k0 + kq) + i32(col0 + c) * s.z) / 4];
+    }
+    for (var q = 0u; q < 4u; q++) { b_tile[(kq + q) * QUADS + c / 4u][c % 4u] = v[q]; }
+  } else {
+    for (var j = 0u; j < 4u; j++) {
+      let e = t + j * 256u;
+      let kk = e / TILE;
+      let c = e % TILE;
+      var v = 0.0;
+      if (col0 + c < params.n && k0 + kk < params.k) {
+        v = b_scalar(base + i32(k0 + kk) * s.y + i32(col0 + c) * s.z);
+      }
+      b_tile[kk * QUADS + c / 4u][c % 4u] = v;
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let row0 = wg.y * TILE;
+  let col0 = wg.x * TILE;
+  var acc: array<vec4<f32>, 4>;
+  for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
+    load_a(t, wg.z, row0, k0);
+    load_b(t, wg.z, col0, k0);
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      let a = a_tile[kk * QUADS + lid.y];
+      let b = b_tile[kk * QUADS + lid.x];
+      acc[0] += a.x * b;
+      acc[1] += a.y * b;
+      acc[2] += a.z * b;
+      acc[3] += a.w * b;
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + lid.y * 4u + i;
+    if (row >= params.m) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let col = col0 + lid.x * 4u + j;
+      if (col >= params.n) { break; }
+      var value = acc[i][j];
+      if (HAS_BIAS) { value += bias_buf[i32(params.bias_offset) + i32(col) * params.bias_stride]; }
+      c_buf[(wg.z * params.m + row) * params.n + col] = value;
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// Encoders of the elementwise kernels: unary.wgsl, binary.wgsl, copy.wgsl (views per strided.wgsl)
+// and fill.wgsl.
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import { coalesce, contiguousLayout, type Layout } from '../../shape.js';
+import { assertRank, dims, f32Bits, grid2d, type KernelContext } from './kernel-context.js';
+import type { WebGpuStorage } from './storage.js';
+
+/** Elements per workgroup of the elementwise kernels (256 threads × 4). */
+const ELEMENTS_PER_GROUP = 1024;
+
+const unaryExpressions: Record<UnaryOp, string> = {
+  copy: 'x',
+  neg: '-x',
+  exp: 'exp(x)',
+  log: 'log(x)',
+  sqrt: 'sqrt(x)',
+  abs: 'abs(x)',
+  sign: 'sign(x)',
+  relu: 'select(0.0, x, x > 0.0)',
+  sigmoid: 'sigmoid(x)',
+  tanh: 'tanh_safe(x)',
+  softplus: 'softplus(x)',
+  addS: 'x + alpha',
+  mulS: 'x * alpha',
+  rsubS: 'alpha - x',
+  rdivS: 'alpha / x',
+  powS: 'pow_js(x, alpha)',
+  gtS: 'select(0.0, 1.0, x > alpha)',
+};
+
+const binaryExpressions: Record<BinaryOp, string> = {
+  add: 'a + b',
+  sub: 'a - b',
+  mul: 'a * b',
+  div: 'a / b',
+  maximum: 'maximum_js(a, b)',
+  gt: 'select(0.0, 1.0, a > b)',
+  eq: 'select(0.0, 1.0, a == b)',
+};
+
+/** A coalesced view is a contiguous run when it has at most one dim, walked with stride 1. */
+const isRun = (layout: Layout): boolean => layout.shape.length === 0 || (layout.shape.length === 1 && layout.strides[0] === 1);
+
+/** The strided.wgsl parameter block for up to two coalesced views of one shape. */
+function viewParams(count: number, a: Layout, b: Layout | null, alpha = 0): number[] {
+  return [
+    count, a.shape.length, f32Bits(alpha), 0,
+    a.offset, b?.offset ?? 0, 0, 0,
+    ...dims(a.shape), ...dims(a.strides), ...dims(b?.strides ?? []),
+  ];
+}
+
+const elementGrid = (count: number) => grid2d(Math.ceil(count / ELEMENTS_PER_GROUP));
+
+export function unary(ctx: KernelContext, op: UnaryOp, x: WebGpuStorage, layout: Layout, alpha: number): WebGpuStorage {
+  const count = layout.shape.reduce((p, s) => p * s, 1);
+  const out = ctx.output(count);
+  if (count === 0) return out;
+  const [view] = coalesce([layout]);
+  assertRank(`unary ${op}`, view);
+  const contiguous = isRun(view);
+  const kernel = ctx.kernel({
+    file: 'unary',
+    variant: `${op}${contiguous ? '' : ',strided'}`,
+    inputs: 1,
+    substitutions: { OP: unaryExpressions[op] },
+    constants: { A_CONTIGUOUS: Number(contiguous) },
+  });
+  ctx.dispatch(kernel, viewParams(count, view, null, alpha), [x, out], elementGrid(count));
+  return out;
+}
+
+export function binary(ctx: KernelContext, op: BinaryOp, a: WebGpuStorage, al: Layout, b: WebGpuStorage, bl: Layout): WebGpuStorage {
+  const count = al.shape.reduce((p, s) => p * s, 1);
+  const out = ctx.output(count);
+  if (count === 0) return out;
+  const [va, vb] = coalesce([al, bl]);
+  assertRank(`binary ${op}`, va);
+  const [ca, cb] = [isRun(va), isRun(vb)];
+  const kernel = ctx.kernel({
+    file: 'binary',
+    variant: `${op}${ca ? '' : ',a strided'}${cb ? '' : ',b strided'}`,
+    inputs: 2,
+    substitutions: { OP: binaryExpressions[op] },
+    constants: { A_CONTIGUOUS: Number(ca), B_CONTIGUOUS: Number(cb) },
+  });
+  ctx.dispatch(kernel, viewParams(count, va, vb), [a, b, out], elementGrid(count));
+  return out;
+}
+
+/** Writes src's view into dst's view in place (dst is the kernel's read-write binding). */
+export function copy(ctx: KernelContext, src: WebGpuStorage, srcLayout: Layout, dst: WebGpuStorage, dstLayout: Layout): void {
+  const count = srcLayout.shape.reduce((p, s) => p * s, 1);
+  if (count === 0) return;
+  if (src === dst) {
+    // One buffer cannot be bound both read-only and writable in a dispatch: stage through a copy.
+    const staged = unary(ctx, 'copy', src, srcLayout, 0);
+    copy(ctx, staged, contiguousLayout(srcLayout.shape), dst, dstLayout);
+    ctx.release(staged);
+    return;
+  }
+  const [vs, vd] = coalesce([srcLayout, dstLayout]);
+  assertRank('copy', vs);
+  const [cs, cd] = [isRun(vs), isRun(vd)];
+  const kernel = ctx.kernel({
+    file: 'copy',
+    variant: `${cs ? 'contiguous' : 'strided'}→${cd ? 'contiguous' : 'strided'}`,
+    inputs: 1,
+    constants: { A_CONTIGUOUS: Number(cs), B_CONTIGUOUS: Number(cd) },
+  });
+  ctx.dispatch(kernel, viewParams(count, vs, vd), [src, dst], elementGrid(count));
+}
+
+export function fill(ctx: KernelContext, length: number, value: number): WebGpuStorage {
+  const out = ctx.output(length);
+  if (length === 0) return out;
+  ctx.dispatch(ctx.kernel({ file: 'fill', variant: 'f32', inputs: 0 }), [length, f32Bits(value)], [out], elementGrid(length));
+  return out;
+}

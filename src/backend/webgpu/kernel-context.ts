@@ -1,0 +1,46 @@
+// What the kernel encoders (elementwise, reduction, matmul, indexing) need from the backend, and the
+// helpers they share to pack parameters and size grids.
+import type { Layout } from '../../shape.js';
+import type { ComputeKernel, KernelVariant } from './pipelines.js';
+import type { Grid } from './queue.js';
+import type { WebGpuStorage } from './storage.js';
+
+export interface KernelContext {
+  kernel(spec: KernelVariant): ComputeKernel;
+  /** Records a dispatch; `storages` bind at 1…n in order, the last being the written one. */
+  dispatch(kernel: ComputeKernel, params: readonly number[], storages: readonly WebGpuStorage[], grid: Grid): void;
+  /** A fresh contiguous storage of `length` f32 elements that the next dispatch will write. */
+  output(length: number): WebGpuStorage;
+  release(storage: WebGpuStorage): void;
+}
+
+/** Rank the WGSL view helpers index (two vec4s per shape/stride array). */
+export const MAX_RANK = 8;
+
+const bits = new DataView(new ArrayBuffer(4));
+
+/** The u32 word holding `x` as an f32, for a parameter block. */
+export function f32Bits(x: number): number {
+  bits.setFloat32(0, x, true);
+  return bits.getUint32(0, true);
+}
+
+/** `values` padded with zeros to MAX_RANK entries (an `array<vec4<…>, 2>` in WGSL). */
+export function dims(values: readonly number[]): number[] {
+  return [...values, ...new Array<number>(MAX_RANK - values.length).fill(0)];
+}
+
+export function assertRank(kernel: string, layout: Layout): void {
+  if (layout.shape.length > MAX_RANK) {
+    throw new Error(`webgpu ${kernel}: views of rank ${layout.shape.length} are not supported (at most ${MAX_RANK} dims after merging contiguous ones)`);
+  }
+}
+
+const MAX_GROUPS_PER_DIM = 65535;
+
+/** Spreads `workgroups` over x and y (at most 65535 each); kernels flatten y · num_workgroups.x + x. */
+export function grid2d(workgroups: number): Grid {
+  if (workgroups <= MAX_GROUPS_PER_DIM) return [workgroups, 1];
+  const y = Math.ceil(workgroups / MAX_GROUPS_PER_DIM);
+  return [Math.ceil(workgroups / y), y];
+}

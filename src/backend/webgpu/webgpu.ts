@@ -1,0 +1,188 @@
+// The WebGPU backend: storages in pooled GPU buffers, kernels batched into one pending command
+// encoder, results read back through pooled staging buffers. Every entry point first checks that
+// the device is alive; Dawn's asynchronous validation errors surface at the next flush or read.
+import type { AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import type { Layout, Shape } from '../../shape.js';
+import { UniformArena } from './arena.js';
+import { BindGroupCache } from './bind-groups.js';
+import type { AcquiredDevice } from './device.js';
+import * as elementwise from './elementwise.js';
+import { DeviceErrors } from './errors.js';
+import { gather, scatterAdd } from './indexing.js';
+import type { KernelContext } from './kernel-context.js';
+import { matmul } from './matmul.js';
+import { PipelineCache, type ComputeKernel, type KernelVariant } from './pipelines.js';
+import { BufferPool } from './pool.js';
+import { CommandQueue, type Grid } from './queue.js';
+import { reduce, softmax } from './reduction.js';
+import { asWebGpuStorage, WebGpuStorage } from './storage.js';
+
+export interface WebGpuStats {
+  /** Compute dispatches recorded since creation. */
+  readonly dispatches: number;
+  readonly submits: number;
+  /** GPU buffers ever created for storages and readback (steady state: no growth). */
+  readonly buffersCreated: number;
+  /** Bytes in pooled buffers waiting for reuse. */
+  readonly pooledBytes: number;
+  /** Bytes held by live storages (rounded up to their pool size class). */
+  readonly liveBytes: number;
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly description: string;
+  readonly device: GPUDevice;
+  /** dawn.node's instance, held so it lives as long as this backend (see AcquiredDevice.gpu). */
+  readonly gpu: GPU;
+  /** The pipeline cache, exposed so tests can compile a deliberately broken kernel. */
+  readonly pipelines: PipelineCache;
+  private readonly errors: DeviceErrors;
+  private readonly storagePool: BufferPool;
+  private readonly stagingPool: BufferPool;
+  private readonly queue: CommandQueue;
+  private readonly maxBindingBytes: number;
+  private liveBytes = 0;
+  private readonly context: KernelContext = {
+    kernel: (spec: KernelVariant) => this.pipelines.get(spec),
+    dispatch: (kernel, params, storages, grid) => this.dispatch(kernel, params, storages, grid),
+    output: (length) => this.allocate(length, false),
+    release: (storage) => this.release(storage),
+  };
+
+  constructor({ gpu, device, description }: AcquiredDevice) {
+    this.gpu = gpu;
+    this.device = device;
+    this.description = description;
+    this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
+    this.errors = new DeviceErrors(device);
+    this.pipelines = new PipelineCache(device, this.errors);
+    // GPUBufferUsage is one of the globals acquireDevice installs, so it is read here, not at load.
+    this.storagePool = new BufferPool(device, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'storage');
+    this.stagingPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
+    const arena = new UniformArena(device, device.limits.minUniformBufferOffsetAlignment);
+    const bindGroups = new BindGroupCache(device, arena.buffer, this.maxBindingBytes);
+    this.queue = new CommandQueue(device, arena, this.storagePool, bindGroups);
+  }
+
+  stats(): WebGpuStats {
+    return {
+      dispatches: this.queue.dispatches,
+      submits: this.queue.submits,
+      buffersCreated: this.storagePool.buffersCreated + this.stagingPool.buffersCreated,
+      pooledBytes: this.storagePool.pooledBytes + this.stagingPool.pooledBytes,
+      liveBytes: this.liveBytes,
+    };
+  }
+
+  /** Destroys the device: every later call fails with `device lost: …` (also a test hook for loss). */
+  destroy(): void {
+    this.errors.markLost('the device was destroyed (WebGpuBackend.destroy)');
+    this.device.destroy();
+  }
+
+  upload(data: Float32Array | Float64Array): Storage {
+    const storage = this.allocate(data.length, true);
+    if (data.length > 0) {
+      const values = data instanceof Float32Array ? data : Float32Array.from(data);
+      this.device.queue.writeBuffer(storage.buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    }
+    return storage;
+  }
+
+  fill(length: number, value: number): Storage {
+    this.errors.assertAlive();
+    return elementwise.fill(this.context, length, value);
+  }
+
+  async read(storage: Storage): Promise<Float32Array> {
+    this.errors.assertAlive();
+    const source = asWebGpuStorage(storage);
+    const bytes = source.length * 4;
+    if (bytes === 0) {
+      await this.flush();
+      return new Float32Array(0);
+    }
+    const staging = this.stagingPool.acquireClean(bytes);
+    this.queue.copy(source.buffer, staging, bytes);
+    this.queue.submit();
+    await this.errors.unlessLost(staging.mapAsync(GPUMapMode.READ, 0, bytes));
+    this.errors.assertAlive();
+    const values = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+    staging.unmap();
+    this.stagingPool.release(staging, false);
+    await this.errors.throwDeferred();
+    return values;
+  }
+
+  /** Gives the storage's buffer back to the pool. A no-op once the device is lost (nothing to free). */
+  release(storage: Storage): void {
+    const gpu = asWebGpuStorage(storage);
+    if (this.errors.isLost || gpu.isReleased) return;
+    const buffer = gpu.detach();
+    this.liveBytes -= buffer.size;
+    this.storagePool.release(buffer, this.queue.hasPendingCommands);
+  }
+
+  async flush(): Promise<void> {
+    this.errors.assertAlive();
+    this.queue.submit();
+    await this.errors.unlessLost(this.device.queue.onSubmittedWorkDone());
+    await this.errors.throwDeferred();
+  }
+
+  unary(op: UnaryOp, x: Storage, layout: Layout, alpha: number): Storage {
+    this.errors.assertAlive();
+    return elementwise.unary(this.context, op, asWebGpuStorage(x), layout, alpha);
+  }
+
+  binary(op: BinaryOp, a: Storage, al: Layout, b: Storage, bl: Layout): Storage {
+    this.errors.assertAlive();
+    return elementwise.binary(this.context, op, asWebGpuStorage(a), al, asWebGpuStorage(b), bl);
+  }
+
+  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView): Storage {
+    this.errors.assertAlive();
+    return reduce(this.context, op, asWebGpuStorage(x), offset, view);
+  }
+
+  softmax(x: Storage, offset: number, view: AxisView, log: boolean): Storage {
+    this.errors.assertAlive();
+    return softmax(this.context, asWebGpuStorage(x), offset, view, log);
+  }
+
+  matmul(a: Storage, b: Storage, args: MatmulArgs): Storage {
+    this.errors.assertAlive();
+    return matmul(this.context, asWebGpuStorage(a), asWebGpuStorage(b), args);
+  }
+
+  copy(src: Storage, srcLayout: Layout, dst: Storage, dstLayout: Layout): void {
+    this.errors.assertAlive();
+    elementwise.copy(this.context, asWebGpuStorage(src), srcLayout, asWebGpuStorage(dst), dstLayout);
+  }
+
+  gather(x: Storage, xl: Layout, dim: number, index: Storage, il: Layout): Storage {
+    this.errors.assertAlive();
+    return gather(this.context, asWebGpuStorage(x), xl, dim, asWebGpuStorage(index), il);
+  }
+
+  scatterAdd(shape: Shape, dim: number, index: Storage, il: Layout, src: Storage, sl: Layout): Storage {
+    this.errors.assertAlive();
+    return scatterAdd(this.context, shape, dim, asWebGpuStorage(index), il, asWebGpuStorage(src), sl);
+  }
+
+  private allocate(length: number, forUpload: boolean): WebGpuStorage {
+    this.errors.assertAlive();
+    const bytes = length * 4;
+    if (bytes > this.maxBindingBytes) {
+      throw new Error(`webgpu: a tensor of ${length} elements (${bytes} bytes) exceeds this adapter's ${this.maxBindingBytes}-byte storage binding limit`);
+    }
+    const buffer = forUpload ? this.storagePool.acquireClean(bytes) : this.storagePool.acquireForKernelOutput(bytes);
+    this.liveBytes += buffer.size;
+    return new WebGpuStorage(buffer, length);
+  }
+
+  private dispatch(kernel: ComputeKernel, params: readonly number[], storages: readonly WebGpuStorage[], grid: Grid): void {
+    this.queue.dispatch(kernel, params, storages.map((s) => s.buffer), grid);
+  }
+}
