@@ -13,6 +13,8 @@ export { backward, grad, type GradOptions } from './autograd/engine.js';
 export { noGrad, GradNode } from './autograd/node.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { cat, gather, indexSelect, matmul, scatterAdd } from './ops/index.js';
+export * as nn from './nn/index.js';
+export * as models from './models/index.js';
 export type { DeviceName } from './backend/backend.js';
 export type { Shape } from './shape.js';
 

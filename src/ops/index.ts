@@ -4,3 +4,5 @@ export { logSoftmax, max, mean, softmax, sum, sumTo } from './reduce.js';
 export { matmul } from './matmul.js';
 export { cat, contiguous, expand, narrow, reshape, t, transpose } from './views.js';
 export { gather, indexSelect, scatterAdd } from './indexing.js';
+export { linear } from './linear.js';
+export { bceWithLogits, crossEntropyWithProbabilities } from './loss.js';

@@ -1,0 +1,1 @@
+export { HardSharingNet, MultiTaskNet, OneShotNet, SharedParameterNet, type MultiTaskOutput, type SharedParameterNetOptions } from './multitask.js';

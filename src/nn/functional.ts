@@ -1,0 +1,99 @@
+// nn.functional: the stateless forms of layers, activations and losses.
+import { tidy } from '../memory.js';
+import { formatShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { bceWithLogits, crossEntropyWithProbabilities, linear, scatterAdd } from '../ops/index.js';
+
+export { linear };
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export const relu = (x: Tensor): Tensor => x.relu();
+export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
+export const tanh = (x: Tensor): Tensor => x.tanh();
+export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
+export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
+
+function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
+  switch (reduction) {
+    case 'none':
+      return loss;
+    case 'sum':
+      return loss.sum();
+    case 'mean':
+      return loss.mean();
+    default:
+      throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  }
+}
+
+/**
+ * Input and target must have the same shape. PyTorch broadcasts [N,1] against [N] to [N,N] (with a
+ * warning), computing the wrong loss; webgrad refuses and says how to fix it.
+ */
+function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+  if (input.shape.join() === target.shape.join()) return;
+  const [a, b] = [formatShape(input.shape), formatShape(target.shape)];
+  const column = input.ndim === target.ndim + 1 && input.shape[input.ndim - 1] === 1 && target.shape.every((s, i) => s === input.shape[i]);
+  const hint = column
+    ? ` Broadcasting them would compare every input with every target (${formatShape([...target.shape, ...target.shape.slice(-1)])}), the wrong loss. Keep the target's column: y.narrow(1, i, 1) (y[:, i:i+1] in PyTorch) instead of y[:, i], or reshape it to ${a}.`
+    : ` Compute the loss on matching tensors, e.g. each task's output against its own target column y.narrow(1, i, 1).`;
+  throw new Error(`${op}: input ${a} and target ${b} must have the same shape.${hint}`);
+}
+
+export interface MseOptions {
+  reduction?: Reduction;
+}
+
+/** Mean squared error (torch.nn.functional.mse_loss), with shapes that must match exactly. */
+export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: MseOptions = {}): Tensor {
+  checkSameShape('mseLoss', input, target);
+  return tidy(() => reduce(input.sub(target).pow(2), reduction, 'mseLoss'));
+}
+
+export interface BceOptions {
+  reduction?: Reduction;
+}
+
+/** Binary cross-entropy on logits, numerically stable (torch's binary_cross_entropy_with_logits). */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, { reduction = 'mean' }: BceOptions = {}): Tensor {
+  checkSameShape('binaryCrossEntropyWithLogits', input, target);
+  return tidy(() => reduce(bceWithLogits(input, target), reduction, 'binaryCrossEntropyWithLogits'));
+}
+
+export interface CrossEntropyOptions {
+  reduction?: Reduction;
+  /** ε in [0, 1]: the target becomes (1 − ε)·target + ε / C. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Cross-entropy of logits [N, C] (or [C]) against class indices [N] (float tensors holding
+ * integers) or class probabilities [N, C] (torch.nn.functional.cross_entropy).
+ */
+export function crossEntropy(input: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0 }: CrossEntropyOptions = {}): Tensor {
+  if (input.ndim < 1 || input.ndim > 2) throw new Error(`crossEntropy: input must be [N, C] or [C] logits, got ${formatShape(input.shape)}`);
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+  const classes = input.shape[input.ndim - 1];
+  const byIndex = target.ndim === input.ndim - 1 && target.shape.every((s, i) => s === input.shape[i]);
+  if (!byIndex && target.shape.join() !== input.shape.join()) {
+    throw new Error(
+      `crossEntropy: target ${formatShape(target.shape)} fits neither class indices ${formatShape(input.shape.slice(0, -1))} nor class probabilities ${formatShape(input.shape)} for input ${formatShape(input.shape)}`,
+    );
+  }
+  return tidy(() => {
+    const probabilities = byIndex ? oneHot(target, classes) : target;
+    const smoothed = labelSmoothing > 0 ? probabilities.mul(1 - labelSmoothing).add(labelSmoothing / classes) : probabilities;
+    const perRow = crossEntropyWithProbabilities(input, smoothed);
+    // A class index outside [0, C) leaves its one-hot row empty: 0/0 makes that row's loss NaN
+    // (a GPU kernel cannot throw, and a silent zero loss would be a wrong answer).
+    const loss = byIndex ? perRow.div(probabilities.sum(-1)) : perRow;
+    return reduce(loss, reduction, 'crossEntropy');
+  });
+}
+
+/** [..., C] with 1 at each index's class; an index outside [0, C) gives an all-zero row. */
+function oneHot(index: Tensor, classes: number): Tensor {
+  const column = index.detach().reshape([...index.shape, 1]);
+  return scatterAdd([...index.shape, classes], index.ndim, column, column.onesLike());
+}

@@ -1,0 +1,5 @@
+// nn: modules, layers, losses and their functional forms (torch.nn's shape, camelCase names).
+export { Module, ModuleList, Sequential, Parameter, isParameter, type StateDict } from './module.js';
+export { Linear, ReLU, Sigmoid, Tanh, MSELoss, CrossEntropyLoss, BCEWithLogitsLoss } from './layers.js';
+export * as functional from './functional.js';
+export * as init from './init.js';

@@ -1,0 +1,44 @@
+// The fused Linear layer: y = x·Wᵀ + b in one matmul launch with a bias epilogue. Backward reuses
+// matmul on strided views (no transposes are materialised).
+import { coalesce, formatShape, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { apply, defineOp } from './op.js';
+
+const linearOp = defineOp({
+  name: 'linear',
+  shape([x, w, b]) {
+    const [out, inFeatures] = w.shape;
+    const ok = w.ndim === 2 && x.ndim >= 1 && x.shape[x.ndim - 1] === inFeatures && (!b || (b.ndim === 1 && b.shape[0] === out));
+    if (!ok) {
+      throw new Error(
+        `linear: input ${formatShape(x.shape)} does not fit weight ${formatShape(w.shape)}${b ? ` and bias ${formatShape(b.shape)}` : ''} (expected input [..., ${inFeatures}], weight [out, in], bias [out])`,
+      );
+    }
+    return [...x.shape.slice(0, -1), out];
+  },
+  forward(backend, [x, w, b]) {
+    const [out, inFeatures] = w.shape;
+    const rows = sizeOf(x.shape.slice(0, -1));
+    const [lead] = coalesce([{ shape: x.shape.slice(0, -1), strides: x.layout.strides.slice(0, -1), offset: x.layout.offset }]);
+    const flat = lead.shape.length <= 1;
+    const xs = flat ? x.storage : backend.unary('copy', x.storage, x.layout, 0);
+    const a = flat
+      ? { shape: [1, rows, inFeatures], strides: [0, lead.strides[0] ?? 0, x.layout.strides[x.ndim - 1]], offset: x.layout.offset }
+      : { shape: [1, rows, inFeatures], strides: [0, inFeatures, 1], offset: 0 };
+    const wT = { shape: [1, inFeatures, out], strides: [0, w.layout.strides[1], w.layout.strides[0]], offset: w.layout.offset };
+    const y = backend.matmul(xs, w.storage, { a, b: wT, bias: b && { storage: b.storage, layout: b.layout } });
+    if (!flat) backend.release(xs);
+    return y;
+  },
+  backward(g, { inputs: [x, w, b], needsGrad }) {
+    const rows = (t: Tensor) => t.reshape([-1, t.shape[t.ndim - 1]]);
+    return [
+      needsGrad[0] ? g.matmul(w) : null,
+      needsGrad[1] ? rows(g).T.matmul(rows(x)) : null,
+      b && needsGrad[2] ? rows(g).sum(0) : null,
+    ];
+  },
+});
+
+/** y = x·Wᵀ + b for x [..., in], W [out, in], b [out] (like torch.nn.functional.linear). */
+export const linear = (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => apply(linearOp, bias ? [x, weight, bias] : [x, weight], undefined);
