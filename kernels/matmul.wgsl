@@ -11,6 +11,9 @@
 //   A_MODE  1: vec4 along k (row-major A)   2: vec4 along m (transposed A)
 //   B_MODE  1: vec4 along n (row-major B)   2: vec4 along k (transposed B)
 //   HAS_BIAS: add bias[bias_offset + j · bias_stride] to column j.
+// load_scalar takes the operand and its tile by pointer.
+requires unrestricted_pointer_parameters, pointer_composite_access;
+
 override A_MODE: u32;
 override B_MODE: u32;
 override HAS_BIAS: bool;
@@ -38,11 +41,28 @@ const TILE = 64u;
 const TILE_K = 16u;
 const QUADS = TILE / 4u; // vec4s across a tile
 
-var<workgroup> a_tile: array<vec4<f32>, TILE_K * QUADS>; // [kk][row / 4]
-var<workgroup> b_tile: array<vec4<f32>, TILE_K * QUADS>; // [kk][col / 4]
+alias Slab = array<vec4<f32>, TILE_K * QUADS>;
+var<workgroup> a_tile: Slab; // [kk][row / 4]
+var<workgroup> b_tile: Slab; // [kk][col / 4]
 
-fn a_scalar(at: i32) -> f32 { return a_buf[at >> 2u][at & 3]; }
-fn b_scalar(at: i32) -> f32 { return b_buf[at >> 2u][at & 3]; }
+// The scalar slab load (mode 0), for A or B: element (x, kk) of the 64×16 slab, x along m (A) or n
+// (B), is src[base + (x0 + x) · x_stride + (k0 + kk) · k_stride], 0 past `extent` or k. Each thread
+// loads 4 of the 1024; adjacent threads take adjacent kk when k_fastest (A), else adjacent x (B),
+// which is what a row-major operand holds contiguously.
+fn load_scalar(src: ptr<storage, array<vec4<f32>>, read>, tile: ptr<workgroup, Slab>, t: u32, base: i32,
+               x0: u32, extent: u32, x_stride: i32, k0: u32, k_stride: i32, k_fastest: bool) {
+  for (var j = 0u; j < 4u; j++) {
+    let e = t + j * 256u;
+    let x = select(e % TILE, e / TILE_K, k_fastest);
+    let kk = select(e / TILE, e % TILE_K, k_fastest);
+    var v = 0.0;
+    if (x0 + x < extent && k0 + kk < params.k) {
+      let at = base + i32(x0 + x) * x_stride + i32(k0 + kk) * k_stride;
+      v = src[at >> 2u][at & 3];
+    }
+    tile[kk * QUADS + x / 4u][x % 4u] = v;
+  }
+}
 
 fn load_a(t: u32, batch: u32, row0: u32, k0: u32) {
   let s = params.a_strides;
@@ -64,16 +84,7 @@ fn load_a(t: u32, batch: u32, row0: u32, k0: u32) {
     }
     a_tile[kk * QUADS + r / 4u] = v;
   } else {
-    for (var j = 0u; j < 4u; j++) {
-      let e = t + j * 256u;
-      let r = e / TILE_K;
-      let kk = e % TILE_K;
-      var v = 0.0;
-      if (row0 + r < params.m && k0 + kk < params.k) {
-        v = a_scalar(base + i32(row0 + r) * s.y + i32(k0 + kk) * s.z);
-      }
-      a_tile[kk * QUADS + r / 4u][r % 4u] = v;
-    }
+    load_scalar(&a_buf, &a_tile, t, base, row0, params.m, s.y, k0, s.z, true);
   }
 }
 
@@ -97,16 +108,7 @@ fn load_b(t: u32, batch: u32, col0: u32, k0: u32) {
     }
     for (var q = 0u; q < 4u; q++) { b_tile[(kq + q) * QUADS + c / 4u][c % 4u] = v[q]; }
   } else {
-    for (var j = 0u; j < 4u; j++) {
-      let e = t + j * 256u;
-      let kk = e / TILE;
-      let c = e % TILE;
-      var v = 0.0;
-      if (col0 + c < params.n && k0 + kk < params.k) {
-        v = b_scalar(base + i32(k0 + kk) * s.y + i32(col0 + c) * s.z);
-      }
-      b_tile[kk * QUADS + c / 4u][c % 4u] = v;
-    }
+    load_scalar(&b_buf, &b_tile, t, base, col0, params.n, s.z, k0, s.y, false);
   }
 }
 

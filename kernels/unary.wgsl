@@ -47,12 +47,6 @@ fn f(x: f32, alpha: f32) -> f32 {
   return {{OP}};
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let first = first_element(wg, groups, t);
-  for (var j = 0u; j < PER_THREAD; j++) {
-    let i = first + j * WORKGROUP;
-    if (i >= params.count) { return; }
-    y_buf[i] = f(x_buf[offset_a(i)], params.alpha);
-  }
+fn element(i: u32) {
+  y_buf[i] = f(x_buf[offset_a(i)], params.alpha);
 }

@@ -38,6 +38,36 @@ export interface MatmulArgs {
   readonly bias?: { readonly storage: Storage; readonly layout: Layout };
 }
 
+/**
+ * One Adam or AdamW step's constants, computed on the host for step t (see kernels/adam.wgsl).
+ * Adam's coupled weight decay is gradDecay = λ (paramScale 1); AdamW's decoupled one is
+ * paramScale = 1 − lr·λ (gradDecay 0).
+ */
+export interface AdamHyper {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** lr / (1 − β1ᵗ): the step size with the first moment's bias correction. */
+  readonly stepSize: number;
+  /** √(1 − β2ᵗ): the second moment's bias correction, applied to √v. */
+  readonly biasCorrection2Sqrt: number;
+  /** g ← g + gradDecay · θ. */
+  readonly gradDecay: number;
+  /** θ ← θ · paramScale before the update. */
+  readonly paramScale: number;
+}
+
+/** One SGD step's constants (see kernels/sgd.wgsl). */
+export interface SgdHyper {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  /** The momentum buffer starts as the gradient itself, without dampening. */
+  readonly firstStep: boolean;
+}
+
 export interface Backend {
   readonly name: DeviceName;
   /** Human-readable adapter or machine description. */
@@ -65,4 +95,11 @@ export interface Backend {
   gather(x: Storage, xl: Layout, dim: number, index: Storage, il: Layout): Storage;
   /** Zeros of `shape`, then out[i with i[dim] = index[i…]] += src[i…] for every i of index's shape. */
   scatterAdd(shape: Shape, dim: number, index: Storage, il: Layout, src: Storage, sl: Layout): Storage;
+
+  // In-place optimizer updates, one kernel launch per parameter. The parameter and its state are
+  // contiguous from offset 0 and have the shape of gradLayout; the gradient may be any view.
+  /** Adam(W): updates param, expAvg, expAvgSq and, for amsgrad, maxExpAvgSq. */
+  adamStep(param: Storage, grad: Storage, gradLayout: Layout, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, hyper: AdamHyper): void;
+  /** SGD: updates param and, with momentum, momentumBuffer. */
+  sgdStep(param: Storage, grad: Storage, gradLayout: Layout, momentumBuffer: Storage | null, hyper: SgdHyper): void;
 }

@@ -2,7 +2,7 @@
 // It is the oracle for gradient checks (finite differences need float64) and for the GPU kernels,
 // and the fallback where no GPU is found. Speed is the native backend's job, not this one's.
 import { cpus } from 'node:os';
-import type { AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import type { AdamHyper, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, Storage, UnaryOp } from '../backend.js';
 import { contiguousStrides, sizeOf, type Layout, type Shape } from '../../shape.js';
 
 class CpuStorage implements Storage {
@@ -179,6 +179,32 @@ export class CpuBackend implements Backend {
       out[off] += ds[so[i]];
     });
     return wrap(out);
+  }
+
+  adamStep(param: Storage, grad: Storage, gradLayout: Layout, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, h: AdamHyper): void {
+    const [p, g, m, v] = [dataOf(param), dataOf(grad), dataOf(expAvg), dataOf(expAvgSq)];
+    const vMax = maxExpAvgSq && dataOf(maxExpAvgSq);
+    offsets(gradLayout).forEach((o, i) => {
+      p[i] *= h.paramScale;
+      const gi = g[o] + h.gradDecay * p[i];
+      m[i] = h.beta1 * m[i] + (1 - h.beta1) * gi;
+      v[i] = h.beta2 * v[i] + (1 - h.beta2) * gi * gi;
+      if (vMax) vMax[i] = Math.max(vMax[i], v[i]);
+      p[i] -= (h.stepSize * m[i]) / (Math.sqrt(vMax ? vMax[i] : v[i]) / h.biasCorrection2Sqrt + h.eps);
+    });
+  }
+
+  sgdStep(param: Storage, grad: Storage, gradLayout: Layout, momentumBuffer: Storage | null, h: SgdHyper): void {
+    const [p, g] = [dataOf(param), dataOf(grad)];
+    const b = momentumBuffer && dataOf(momentumBuffer);
+    offsets(gradLayout).forEach((o, i) => {
+      let gi = g[o] + h.weightDecay * p[i];
+      if (b) {
+        b[i] = h.firstStep ? gi : h.momentum * b[i] + (1 - h.dampening) * gi;
+        gi = h.nesterov ? gi + h.momentum * b[i] : b[i];
+      }
+      p[i] -= h.lr * gi;
+    });
   }
 }
 

@@ -39,7 +39,7 @@ const binaryExpressions: Record<BinaryOp, string> = {
 };
 
 /** A coalesced view is a contiguous run when it has at most one dim, walked with stride 1. */
-const isRun = (layout: Layout): boolean => layout.shape.length === 0 || (layout.shape.length === 1 && layout.strides[0] === 1);
+export const isRun = (layout: Layout): boolean => layout.shape.length === 0 || (layout.shape.length === 1 && layout.strides[0] === 1);
 
 /** The strided.wgsl parameter block for up to two coalesced views of one shape. */
 function viewParams(count: number, a: Layout, b: Layout | null, alpha = 0): number[] {
@@ -50,7 +50,8 @@ function viewParams(count: number, a: Layout, b: Layout | null, alpha = 0): numb
   ];
 }
 
-const elementGrid = (count: number) => grid2d(Math.ceil(count / ELEMENTS_PER_GROUP));
+/** The grid of the kernels that cover 1024 elements per workgroup (see view.wgsl). */
+export const elementGrid = (count: number) => grid2d(Math.ceil(count / ELEMENTS_PER_GROUP));
 
 export function unary(ctx: KernelContext, op: UnaryOp, x: WebGpuStorage, layout: Layout, alpha: number): WebGpuStorage {
   const count = layout.shape.reduce((p, s) => p * s, 1);

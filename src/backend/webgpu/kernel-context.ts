@@ -7,7 +7,7 @@ import type { WebGpuStorage } from './storage.js';
 
 export interface KernelContext {
   kernel(spec: KernelVariant): ComputeKernel;
-  /** Records a dispatch; `storages` bind at 1…n in order, the last being the written one. */
+  /** Records a dispatch; `storages` bind at 1…n in order, the kernel's inputs before its outputs. */
   dispatch(kernel: ComputeKernel, params: readonly number[], storages: readonly WebGpuStorage[], grid: Grid): void;
   /** A fresh contiguous storage of `length` f32 elements that the next dispatch will write. */
   output(length: number): WebGpuStorage;

@@ -9,7 +9,7 @@
 // Pipelines are cached by `file:variant`, which is also the label of the shader module, the pipeline
 // and every bind group, so Dawn's error messages name the kernel. Every kernel binds its parameters
 // as a uniform at binding 0 (a dynamic offset into the uniform arena), its inputs read-only at
-// bindings 1…n and its output (read-write) at binding n+1.
+// bindings 1…n and its outputs (read-write; one, except for in-place updates) at n+1….
 import { readFileSync } from 'node:fs';
 import type { DeviceErrors } from './errors.js';
 
@@ -20,8 +20,10 @@ export interface KernelVariant {
   readonly file: string;
   /** Names the specialisation; must be unique for each distinct substitution/constant set. */
   readonly variant: string;
-  /** Read-only storage inputs, bound at 1…inputs; the output follows. */
+  /** Read-only storage inputs, bound at 1…inputs; the outputs follow. */
   readonly inputs: number;
+  /** Read-write storages bound after the inputs (default 1). */
+  readonly outputs?: number;
   readonly substitutions?: Readonly<Record<string, string>>;
   readonly constants?: Readonly<Record<string, number>>;
 }
@@ -53,7 +55,7 @@ export function specialise(source: string, substitutions: Readonly<Record<string
 
 export class PipelineCache {
   private readonly kernels = new Map<string, ComputeKernel>();
-  private readonly layouts = new Map<number, GPUBindGroupLayout>();
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -65,16 +67,16 @@ export class PipelineCache {
     let kernel = this.kernels.get(label);
     if (!kernel) {
       const code = specialise(kernelSource(`${spec.file}.wgsl`), spec.substitutions ?? {});
-      kernel = this.compile(label, code, spec.inputs, spec.constants ?? {});
+      kernel = this.compile(label, code, spec.inputs, spec.constants ?? {}, spec.outputs);
       this.kernels.set(label, kernel);
     }
     return kernel;
   }
 
   /** Compiles WGSL into a pipeline; a compilation error is thrown, labelled, at the next flush/read. */
-  compile(label: string, code: string, inputs: number, constants: Readonly<Record<string, number>>): ComputeKernel {
+  compile(label: string, code: string, inputs: number, constants: Readonly<Record<string, number>>, outputs = 1): ComputeKernel {
     this.errors.registerKernel(label);
-    const bindGroupLayout = this.bindGroupLayout(inputs);
+    const bindGroupLayout = this.bindGroupLayout(inputs, outputs);
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ label, code });
     const pipeline = this.device.createComputePipeline({
@@ -90,16 +92,17 @@ export class PipelineCache {
     return { label, pipeline, bindGroupLayout };
   }
 
-  private bindGroupLayout(inputs: number): GPUBindGroupLayout {
-    let layout = this.layouts.get(inputs);
+  private bindGroupLayout(inputs: number, outputs: number): GPUBindGroupLayout {
+    const key = `${inputs},${outputs}`;
+    let layout = this.layouts.get(key);
     if (!layout) {
       const entries: GPUBindGroupLayoutEntry[] = [
         { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
       ];
       for (let i = 1; i <= inputs; i++) entries.push({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } });
-      entries.push({ binding: inputs + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
-      layout = this.device.createBindGroupLayout({ label: `${inputs} input(s) + output`, entries });
-      this.layouts.set(inputs, layout);
+      for (let i = inputs + 1; i <= inputs + outputs; i++) entries.push({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
+      layout = this.device.createBindGroupLayout({ label: `${inputs} input(s) + ${outputs} output(s)`, entries });
+      this.layouts.set(key, layout);
     }
     return layout;
   }

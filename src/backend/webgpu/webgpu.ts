@@ -1,7 +1,7 @@
 // The WebGPU backend: storages in pooled GPU buffers, kernels batched into one pending command
 // encoder, results read back through pooled staging buffers. Every entry point first checks that
 // the device is alive; Dawn's asynchronous validation errors surface at the next flush or read.
-import type { AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import type { AdamHyper, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, Storage, UnaryOp } from '../backend.js';
 import type { Layout, Shape } from '../../shape.js';
 import { UniformArena } from './arena.js';
 import { BindGroupCache } from './bind-groups.js';
@@ -11,6 +11,7 @@ import { DeviceErrors } from './errors.js';
 import { gather, scatterAdd } from './indexing.js';
 import type { KernelContext } from './kernel-context.js';
 import { matmul } from './matmul.js';
+import * as optimizer from './optimizer.js';
 import { PipelineCache, type ComputeKernel, type KernelVariant } from './pipelines.js';
 import { BufferPool } from './pool.js';
 import { CommandQueue, type Grid } from './queue.js';
@@ -169,6 +170,17 @@ export class WebGpuBackend implements Backend {
   scatterAdd(shape: Shape, dim: number, index: Storage, il: Layout, src: Storage, sl: Layout): Storage {
     this.errors.assertAlive();
     return scatterAdd(this.context, shape, dim, asWebGpuStorage(index), il, asWebGpuStorage(src), sl);
+  }
+
+  adamStep(param: Storage, grad: Storage, gradLayout: Layout, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, hyper: AdamHyper): void {
+    this.errors.assertAlive();
+    const [p, g, m, v] = [param, grad, expAvg, expAvgSq].map(asWebGpuStorage);
+    optimizer.adamStep(this.context, p, g, gradLayout, m, v, maxExpAvgSq && asWebGpuStorage(maxExpAvgSq), hyper);
+  }
+
+  sgdStep(param: Storage, grad: Storage, gradLayout: Layout, momentumBuffer: Storage | null, hyper: SgdHyper): void {
+    this.errors.assertAlive();
+    optimizer.sgdStep(this.context, asWebGpuStorage(param), asWebGpuStorage(grad), gradLayout, momentumBuffer && asWebGpuStorage(momentumBuffer), hyper);
   }
 
   private allocate(length: number, forUpload: boolean): WebGpuStorage {

@@ -1,0 +1,12 @@
+// nan.wgsl — shared by binary and axis (included, not compiled alone): a NaN test and the CPU's
+// NaN-propagating maximum.
+
+// By bits: lavapipe's compiler folds `a != a` to false.
+fn is_nan(a: f32) -> bool {
+  return (bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// CPU semantics of maximum (and of Math.max): a NaN in either operand wins.
+fn maximum_js(a: f32, b: f32) -> f32 {
+  return select(b, a, a >= b || is_nan(a));
+}
