@@ -15,6 +15,7 @@ export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { cat, gather, indexSelect, matmul, scatterAdd } from './ops/index.js';
 export * as nn from './nn/index.js';
 export * as models from './models/index.js';
+export * as optim from './optim/index.js';
 export type { DeviceName } from './backend/backend.js';
 export type { Shape } from './shape.js';
 

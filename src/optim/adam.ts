@@ -1,0 +1,67 @@
+// Adam and AdamW (torch.optim.Adam / AdamW): one fused backend update per parameter, with the bias
+// corrections and weight-decay form computed here, on the host, per step.
+import { getBackend } from '../device.js';
+import type { Tensor } from '../tensor.js';
+import { checkBeta, checkNonNegative } from './options.js';
+import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { zerosFor, type ParamState, type StateKey } from './state.js';
+
+export interface AdamOptions {
+  lr: number;
+  /** Decay rates of the moving averages of the gradient and of its square. */
+  betas: [number, number];
+  /** Added to the denominator for numerical stability. */
+  eps: number;
+  /** λ: Adam adds λθ to the gradient; AdamW decays θ by lr·λ instead. */
+  weightDecay: number;
+  /** Normalise by the running maximum of the second moment (AMSGrad). */
+  amsgrad: boolean;
+}
+
+const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false };
+
+export class Adam extends Optimizer<AdamOptions> {
+  /** AdamW's decoupled weight decay, θ ← θ·(1 − lr·λ), in place of Adam's g ← g + λθ. */
+  protected readonly decoupledWeightDecay: boolean = false;
+
+  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super(params, ADAM_DEFAULTS, options);
+  }
+
+  protected checkOptions({ lr, betas, eps, weightDecay }: AdamOptions, where: string): void {
+    checkNonNegative(where, 'lr', lr);
+    checkNonNegative(where, 'eps', eps);
+    checkNonNegative(where, 'weightDecay', weightDecay);
+    if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${where}: betas must be a pair [beta1, beta2], got ${JSON.stringify(betas)}`);
+    checkBeta(where, 'betas[0]', betas[0]);
+    checkBeta(where, 'betas[1]', betas[1]);
+  }
+
+  protected requiredState({ amsgrad }: AdamOptions): readonly StateKey[] {
+    return amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
+  }
+
+  protected update(param: Tensor, grad: Tensor, state: ParamState, { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad }: ParamGroup<AdamOptions>): void {
+    const expAvg = (state.expAvg ??= zerosFor(param));
+    const expAvgSq = (state.expAvgSq ??= zerosFor(param));
+    const maxExpAvgSq = amsgrad ? (state.maxExpAvgSq ??= zerosFor(param)) : null;
+    getBackend(param.device).adamStep(param.storage, grad.storage, grad.layout, expAvg.storage, expAvgSq.storage, maxExpAvgSq?.storage ?? null, {
+      beta1,
+      beta2,
+      eps,
+      stepSize: lr / (1 - beta1 ** state.step),
+      biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** state.step),
+      gradDecay: this.decoupledWeightDecay ? 0 : weightDecay,
+      paramScale: this.decoupledWeightDecay ? 1 - lr * weightDecay : 1,
+    });
+  }
+}
+
+/** Adam with decoupled weight decay (Loshchilov & Hutter); weightDecay defaults to 1e-2. */
+export class AdamW extends Adam {
+  protected override readonly decoupledWeightDecay = true;
+
+  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super(params, { ...options, weightDecay: options.weightDecay ?? 1e-2 });
+  }
+}

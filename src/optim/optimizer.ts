@@ -1,0 +1,177 @@
+// The optimizer base: parameter groups with per-group options, per-parameter state made on a
+// parameter's first update, zeroGrad(), step() (checks every gradient, then hands each parameter to
+// the subclass's in-place update), and state dicts in PyTorch's layout.
+import { formatShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { copyState, disposeState, STATE_KEYS, type ParamState, type StateKey } from './state.js';
+
+/** A parameter group: its tensors and its options (the constructor's, where the group gives none). */
+export type ParamGroup<O> = O & { params: Tensor[] };
+
+/** Tensors (one group), or groups of tensors with options of their own. */
+export type ParamsInput<O> = readonly Tensor[] | readonly (Partial<O> & { params: readonly Tensor[] })[];
+
+export interface OptimizerStateDict<O> {
+  /** By parameter number: the parameters are numbered in order across the groups. */
+  state: Record<number, ParamState>;
+  paramGroups: (O & { params: number[] })[];
+}
+
+interface Entry<O> {
+  readonly param: Tensor;
+  readonly group: ParamGroup<O>;
+  /** The parameter's number across the groups, and its group's. */
+  readonly index: number;
+  readonly groupIndex: number;
+}
+
+/** "parameter 3 (group 1, [4,2])", for error messages. */
+const nameOf = ({ param, index, groupIndex }: Entry<unknown>): string => `parameter ${index} (group ${groupIndex}, ${formatShape(param.shape)})`;
+
+export abstract class Optimizer<O extends object> {
+  readonly paramGroups: ParamGroup<O>[];
+  private readonly state = new Map<Tensor, ParamState>();
+
+  /** `options` over `defaults` make every group's defaults; checkOptions rejects what is missing. */
+  protected constructor(params: ParamsInput<O>, defaults: Partial<O>, options: Partial<O>) {
+    const name = this.constructor.name;
+    const merged = withDefaults(defaults, options) as O;
+    this.checkOptions(merged, name);
+    this.paramGroups = toGroups(name, params, merged);
+    this.paramGroups.forEach((group, g) => this.checkOptions(group, `${name}: param group ${g}`));
+    const seen = new Set<Tensor>();
+    for (const entry of this.entries()) {
+      const [param, which] = [entry.param, nameOf(entry)];
+      if (!param.isLeaf || !param.requiresGrad) throw new Error(`${name}: ${which} is not a leaf tensor that requires grad (make it with nn.Parameter or requiresGrad: true)`);
+      if (!param.isContiguous() || param.layout.offset !== 0) throw new Error(`${name}: ${which} is a strided view; optimizers update a parameter's storage in place, so it must be contiguous from offset 0`);
+      if (seen.has(param)) throw new Error(`${name}: ${which} appears more than once in the parameter groups`);
+      seen.add(param);
+    }
+  }
+
+  /** Throws an Error naming `where` and the option for an invalid value. */
+  protected abstract checkOptions(options: O, where: string): void;
+  /** The state tensors a parameter updated under `options` must have. */
+  protected abstract requiredState(options: O): readonly StateKey[];
+  /** Updates `param` in place from `grad` (same shape and device), `state.step` already counted. */
+  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
+
+  /** Disposes every parameter's gradient and sets it to null. */
+  zeroGrad(): void {
+    for (const { param } of this.entries()) {
+      param.grad?.dispose();
+      param.grad = null;
+    }
+  }
+
+  /**
+   * One update of every parameter that has a gradient (the others, and their state, are left
+   * alone). Launches kernels and waits for nothing: no readback, no graph recorded.
+   */
+  step(): void {
+    const where = `${this.constructor.name}.step`;
+    const updates = this.entries().filter(({ param }) => param.grad !== null);
+    for (const entry of updates) {
+      const [param, grad] = [entry.param, entry.param.grad!];
+      if (grad.shape.join() !== param.shape.join()) throw new Error(`${where}: the gradient of ${nameOf(entry)} has shape ${formatShape(grad.shape)}, the parameter ${formatShape(param.shape)}`);
+      if (grad.device !== param.device) throw new Error(`${where}: the gradient of ${nameOf(entry)} is on ${grad.device}, the parameter on ${param.device}`);
+    }
+    for (const { param, group } of updates) {
+      let state = this.state.get(param);
+      if (!state) this.state.set(param, (state = { step: 0 }));
+      state.step++;
+      this.update(param, param.grad!, state, group);
+    }
+  }
+
+  /** The state (its tensors themselves, not copies, as torch's state_dict) and the group options. */
+  stateDict(): OptimizerStateDict<O> {
+    const state: Record<number, ParamState> = {};
+    for (const { param, index } of this.entries()) {
+      const s = this.state.get(param);
+      if (s) state[index] = { ...s };
+    }
+    let next = 0;
+    const paramGroups = this.paramGroups.map((group) => ({ ...optionsOf(group), params: group.params.map(() => next++) }));
+    return { state, paramGroups };
+  }
+
+  /**
+   * Replaces the state with copies of `stateDict`'s (made on the device by copy kernels) and the
+   * group options with its options. Checks everything first: group and parameter counts, options,
+   * state tensor shapes and devices; nothing changes unless every check passes. The previous state
+   * tensors are disposed (a stateDict() taken from this optimizer before holds them).
+   */
+  loadStateDict(stateDict: OptimizerStateDict<O>): void {
+    const where = `${this.constructor.name}.loadStateDict`;
+    const { state, paramGroups: saved } = stateDict;
+    if (saved.length !== this.paramGroups.length) {
+      throw new Error(`${where}: the state dict has ${saved.length} parameter group(s), this optimizer ${this.paramGroups.length}`);
+    }
+    const loaded = new Map<Tensor, ParamState>();
+    const listed = new Set<string>();
+    saved.forEach((savedGroup, g) => {
+      const params = this.paramGroups[g].params;
+      if (savedGroup.params.length !== params.length) {
+        throw new Error(`${where}: parameter group ${g} has ${savedGroup.params.length} parameter(s) in the state dict, ${params.length} in this optimizer`);
+      }
+      const options = optionsOf(savedGroup);
+      this.checkOptions(options, `${where}: parameter group ${g}`);
+      savedGroup.params.forEach((id, k) => {
+        listed.add(String(id));
+        const s = state[id];
+        if (!s) return;
+        checkState(`${where}: state of parameter ${id} (group ${g})`, s, params[k], this.requiredState(options));
+        loaded.set(params[k], s);
+      });
+    });
+    const stray = Object.keys(state).filter((id) => !listed.has(id));
+    if (stray.length > 0) throw new Error(`${where}: the state dict has state for parameter(s) ${stray.join(', ')}, which no parameter group lists`);
+
+    const copies = [...loaded].map(([param, s]) => [param, copyState(s)] as const);
+    this.state.forEach(disposeState);
+    this.state.clear();
+    for (const [param, s] of copies) this.state.set(param, s);
+    saved.forEach((savedGroup, g) => Object.assign(this.paramGroups[g], optionsOf(savedGroup)));
+  }
+
+  private entries(): Entry<O>[] {
+    let index = 0;
+    return this.paramGroups.flatMap((group, groupIndex) => group.params.map((param) => ({ param, group, index: index++, groupIndex })));
+  }
+}
+
+/** A group's options without its params, as a deep copy (betas is an array). */
+function optionsOf<O extends object>(group: O & { params: unknown }): O {
+  const { params: _, ...options } = group;
+  return structuredClone(options) as O;
+}
+
+function toGroups<O extends object>(name: string, params: ParamsInput<O>, defaults: O): ParamGroup<O>[] {
+  if (params.length === 0) throw new Error(`${name}: got an empty parameter list`);
+  const groups = params.every((p) => p instanceof Tensor) ? [{ params }] : params;
+  return groups.map((group, g) => {
+    if (group instanceof Tensor || !Array.isArray(group.params) || !group.params.every((p) => p instanceof Tensor)) {
+      throw new Error(`${name}: param group ${g} must be { params: Tensor[], …options } (tensors and groups cannot be mixed)`);
+    }
+    const { params: tensors, ...options } = group;
+    return { ...withDefaults(defaults, options as Partial<O>), params: [...tensors] } as ParamGroup<O>;
+  });
+}
+
+/** A copy of `defaults` overridden by the options `given` (those not undefined). */
+function withDefaults<O extends object>(defaults: Partial<O>, given: Partial<O>): Partial<O> {
+  const defined = Object.entries(given).filter(([, value]) => value !== undefined);
+  return structuredClone({ ...defaults, ...Object.fromEntries(defined) });
+}
+
+function checkState(where: string, state: ParamState, param: Tensor, required: readonly StateKey[]): void {
+  if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`${where}: step must be a non-negative integer, got ${state.step}`);
+  for (const key of required) if (!state[key]) throw new Error(`${where}: ${key} is missing`);
+  for (const key of STATE_KEYS) {
+    const t = state[key];
+    if (!t) continue;
+    if (t.shape.join() !== param.shape.join()) throw new Error(`${where}: ${key} has shape ${formatShape(t.shape)}, the parameter ${formatShape(param.shape)}`);
+    if (t.device !== param.device) throw new Error(`${where}: ${key} is on ${t.device}, the parameter on ${param.device}; move it with await t.to('${param.device}')`);
+  }
+}
