@@ -1,5 +1,5 @@
 // Gradients on the GPU: fit w in y = x·w by gradient descent, then a second derivative.
-// Run: npm start   (or node examples/quickstart.js after npm run build)
+// Run: npm run build && node examples/quickstart.js
 import { init, grad, manualSeed, randn, tensor, tidy } from 'webgrad';
 
 const { backend, adapter, reason } = await init(); // WebGPU through Dawn if an adapter exists, else CPU

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// webgrad-train (npm start): runs the article's two experiments on the best device found, with a
+// progress bar, then prints each task's final loss, steps per second and the device, and writes
+// <out>/<experiment>/losses.csv and losses.svg.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { init, type BackendChoice } from '../index.js';
+import { trainMultiTask, trainOneShot, type LossHistory, type TrainOptions } from './experiments.js';
+import { ProgressBar } from './progress.js';
+import { writeReport } from './report.js';
+
+const USAGE = `Usage: webgrad-train [options]        (or: npm start -- [options])
+
+Trains the article's multi-task net (4.1) and one-shot net (4.2) with Adam and MSE, writes
+<out>/multitask/ and <out>/oneshot/ (losses.csv, losses.svg), and prints the final losses.
+
+Options:
+  --epochs N    epochs per experiment (default 1000)
+  --lr X        Adam learning rate (default 0.001)
+  --device D    auto | webgpu | cpu (default auto: WebGPU through Dawn if it finds an adapter, else CPU)
+  --seed N      seed for the initial weights and the random data (default 0)
+  --hidden N    MultiTaskNet hidden size (default 5)
+  --tasks N     MultiTaskNet task count (default 3)
+  --out DIR     output folder (default runs)
+  -h, --help    print this help`;
+
+const DEVICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
+
+interface Options {
+  epochs: number;
+  lr: number;
+  device: BackendChoice;
+  seed: number;
+  hidden: number;
+  tasks: number;
+  out: string;
+}
+
+/** A mistake in the command line: reported with a pointer to --help, exit code 2. */
+class UsageError extends Error {}
+
+function parseOptions(args: string[]): Options | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        epochs: { type: 'string', default: '1000' },
+        lr: { type: 'string', default: '0.001' },
+        device: { type: 'string', default: 'auto' },
+        seed: { type: 'string', default: '0' },
+        hidden: { type: 'string', default: '5' },
+        tasks: { type: 'string', default: '3' },
+        out: { type: 'string', default: 'runs' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  if (!DEVICES.includes(values.device as BackendChoice)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}, got '${values.device}'`);
+  if (values.out === '') throw new UsageError('--out must name a folder');
+  return {
+    epochs: integerAtLeast('epochs', values.epochs, 1),
+    lr: positiveNumber('lr', values.lr),
+    device: values.device as BackendChoice,
+    seed: integerAtLeast('seed', values.seed, 0),
+    hidden: integerAtLeast('hidden', values.hidden, 1),
+    tasks: integerAtLeast('tasks', values.tasks, 1),
+    out: values.out,
+  };
+}
+
+function integerAtLeast(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!/^\s*[+-]?\d+\s*$/.test(text) || value < min || !Number.isSafeInteger(value)) {
+    throw new UsageError(`--${flag} must be an integer ≥ ${min}, got '${text}'`);
+  }
+  return value;
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) throw new UsageError(`--${flag} must be a positive number, got '${text}'`);
+  return value;
+}
+
+interface Experiment {
+  name: string;
+  title: string;
+  train: (options: TrainOptions) => Promise<LossHistory>;
+}
+
+const experiments = ({ tasks, hidden }: Options): Experiment[] => [
+  {
+    name: 'multitask',
+    title: `Multi-task (article 4.1): MultiTaskNet(10, ${tasks}, ${hidden}), 100 examples, per-task MSE`,
+    train: (options) => trainMultiTask({ ...options, tasks, hidden }),
+  },
+  { name: 'oneshot', title: 'One-shot (article 4.2): OneShotNet(10, 3), 1 example, MSE', train: trainOneShot },
+];
+
+const formatLoss = (loss: number): string => (loss !== 0 && Math.abs(loss) < 1e-3 ? loss.toExponential(4) : loss.toPrecision(5));
+
+const formatLosses = (columns: readonly string[], losses: readonly number[]): string =>
+  losses.map((loss, i) => `${columns[i]} ${formatLoss(loss)}`).join('  ');
+
+async function run(options: Options): Promise<void> {
+  const device = await init({ backend: options.device });
+  const why =
+    options.device !== 'auto' ? 'requested with --device'
+    : device.backend === 'webgpu' ? `auto: ${device.reason}`
+    : `auto: no WebGPU adapter, so the CPU reference backend (${device.reason})`;
+  console.log(`device: ${device.backend} (${device.adapter}) — ${why}`);
+  console.log(`Adam lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed}\n`);
+
+  for (const { name, title, train } of experiments(options)) {
+    console.log(title);
+    const bar = new ProgressBar(name, options.epochs);
+    const history = await train({
+      epochs: options.epochs,
+      lr: options.lr,
+      seed: options.seed,
+      onProgress: (done, latest) => bar.update(done, `loss ${formatLoss(latest.reduce((a, b) => a + b, 0))}`),
+    });
+    bar.finish();
+    const timing = history.warmupEpochs ? `, timed after ${history.warmupEpochs} warm-up epochs` : '';
+    const files = await writeReport(join(options.out, name), title, history);
+    console.log(`  final loss: ${formatLosses(history.columns, history.losses[history.losses.length - 1])}`);
+    console.log(`  steps/s: ${history.stepsPerSecond.toFixed(1)} on ${device.backend}${timing}`);
+    console.log(`  wrote ${files.csv}, ${files.svg}\n`);
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  let options: Options | 'help';
+  try {
+    options = parseOptions(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`webgrad-train: ${err.message}\nRun webgrad-train --help for usage.`);
+    return 2;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    await run(options);
+    return 0;
+  } catch (err) {
+    console.error(`webgrad-train: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

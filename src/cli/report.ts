@@ -1,0 +1,51 @@
+// A run's outputs on disk: losses.csv (one row per epoch, one column per task) and losses.svg
+// (one line per task), the plot drawn by vega-lite and rendered to SVG by vega without a browser.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { LossHistory } from './experiments.js';
+
+export interface ReportFiles {
+  csv: string;
+  svg: string;
+}
+
+/** Writes `<dir>/losses.csv` and `<dir>/losses.svg`, creating `dir`. */
+export async function writeReport(dir: string, title: string, history: LossHistory): Promise<ReportFiles> {
+  await mkdir(dir, { recursive: true });
+  const files = { csv: join(dir, 'losses.csv'), svg: join(dir, 'losses.svg') };
+  await writeFile(files.csv, lossesCsv(history));
+  await writeFile(files.svg, await lossesSvg(title, history));
+  return files;
+}
+
+/** `epoch,<column>…` then one row per epoch (epochs counted from 1), float32 precision. */
+export function lossesCsv({ columns, losses }: LossHistory): string {
+  const rows = losses.map((row, i) => [i + 1, ...row.map((v) => Number(v.toPrecision(7)))].join(','));
+  return [['epoch', ...columns].join(','), ...rows].join('\n') + '\n';
+}
+
+/** The loss curves as an SVG document: loss (log scale) against epoch, one coloured line per column. */
+export async function lossesSvg(title: string, { columns, losses }: LossHistory): Promise<string> {
+  const spec: TopLevelSpec = {
+    title,
+    width: 600,
+    height: 300,
+    data: { values: losses.flatMap((row, i) => row.map((loss, c) => ({ epoch: i + 1, series: columns[c], loss }))) },
+    // A log axis shows the one-shot loss falling through many decades; it cannot place a zero loss.
+    transform: [{ filter: 'datum.loss > 0' }],
+    mark: { type: 'line', strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+      y: { field: 'loss', type: 'quantitative', title: 'MSE loss (log scale)', scale: { type: 'log' } },
+      color: { field: 'series', type: 'nominal', title: null, sort: columns },
+    },
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

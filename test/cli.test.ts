@@ -1,0 +1,142 @@
+// The main job: the article's experiments as functions (CPU and WebGPU), the article's loss bugs,
+// and the built CLI end to end (outputs on disk, exit codes).
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { init, memory, models, nn, randn, type DeviceName } from '../src/index.js';
+import { trainMultiTask, trainOneShot, type LossHistory } from '../src/cli/experiments.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'dist/cli/main.js');
+
+const total = (row: readonly number[]): number => row.reduce((a, b) => a + b, 0);
+
+function expectHistory(history: LossHistory, epochs: number, columns: string[]): void {
+  expect(history.columns).toEqual(columns);
+  expect(history.losses).toHaveLength(epochs);
+  for (const row of history.losses) {
+    expect(row).toHaveLength(columns.length);
+    row.forEach((loss) => expect(Number.isFinite(loss) && loss >= 0).toBe(true));
+  }
+  expect(total(history.losses[epochs - 1])).toBeLessThan(total(history.losses[0]));
+  expect(history.stepsPerSecond).toBeGreaterThan(0);
+}
+
+describe("the article's loss, which webgrad's MSELoss refuses", () => {
+  test('criterion(shared_output, y_train) and criterion(task_output, y_train[:, i]) raise, naming both shapes', async () => {
+    await init({ backend: 'cpu' });
+    const model = new models.MultiTaskNet(10, 3, 5);
+    const criterion = new nn.MSELoss();
+    const y = randn([100, 3]);
+    const { shared, tasks } = model.forward(randn([100, 10]));
+    expect(() => criterion.forward(shared, y)).toThrow(/\[100,5\].*\[100,3\]/);
+    expect(() => criterion.forward(tasks[0], y.narrow(1, 0, 1).reshape([100]))).toThrow(/\[100,1\].*\[100\]/);
+  });
+});
+
+describe.each<DeviceName>(['cpu', 'webgpu'])('the experiments on %s', (device) => {
+  beforeAll(async () => {
+    await init({ backend: device }); // fails, not skips, when Dawn finds no adapter
+  }, 60_000);
+
+  test('multi-task: 20 epochs of per-task losses that go down, read back every 5, memory flat', async () => {
+    const readbacks: { epochs: number; tensors: number }[] = [];
+    const history = await trainMultiTask({ epochs: 20, readEvery: 5, onProgress: (epochs) => readbacks.push({ epochs, tensors: memory(device).tensors }) });
+    expectHistory(history, 20, ['task1', 'task2', 'task3']);
+    expect(history.warmupEpochs).toBe(5);
+    expect(readbacks.map((r) => r.epochs)).toEqual([5, 10, 15, 20]);
+    expect(new Set(readbacks.map((r) => r.tensors)).size, 'live tensors at each readback').toBe(1);
+  }, 60_000);
+
+  test('multi-task with other sizes: one column per task', async () => {
+    const history = await trainMultiTask({ epochs: 3, tasks: 2, hidden: 4, lr: 1e-2 });
+    expect(history.columns).toEqual(['task1', 'task2']);
+    expect(history.losses.map((row) => row.length)).toEqual([2, 2, 2]);
+  }, 60_000);
+
+  test('one-shot: 20 epochs of one loss that goes down', async () => {
+    expectHistory(await trainOneShot({ epochs: 20 }), 20, ['loss']);
+  }, 60_000);
+});
+
+describe('the experiments agree across devices', () => {
+  test('same seed → the same multi-task losses on the CPU and on WebGPU', async () => {
+    await init({ backend: 'cpu' });
+    const cpu = await trainMultiTask({ epochs: 20, seed: 3 });
+    await init({ backend: 'webgpu' });
+    const gpu = await trainMultiTask({ epochs: 20, seed: 3 });
+    cpu.losses.flat().forEach((loss, i) => expect(gpu.losses.flat()[i]).toBeCloseTo(loss, 4));
+  }, 60_000);
+});
+
+/** Newest modification time of any file under `dir`. */
+const newestIn = (dir: string): number => Math.max(...readdirSync(dir, { recursive: true }).map((f) => statSync(join(dir, String(f))).mtimeMs));
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('the built CLI (dist/cli/main.js)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'webgrad-cli-'));
+
+  beforeAll(() => {
+    if (!existsSync(cli) || statSync(cli).mtimeMs < newestIn(join(root, 'src'))) {
+      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+    }
+  }, 120_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  test('runs both experiments on the CPU: prints device, final losses, steps/s; writes CSV and SVG', async () => {
+    const { code, stdout, stderr } = await runCli(['--epochs', '30', '--device', 'cpu', '--out', out]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^device: cpu \(.+\) — requested with --device$/m);
+    expect(stdout).toMatch(/final loss: task1 [\d.e+-]+ {2}task2 [\d.e+-]+ {2}task3 [\d.e+-]+$/m);
+    expect(stdout).toMatch(/final loss: loss [\d.e+-]+$/m);
+    expect(stdout.match(/steps\/s: \d+(\.\d+)? on cpu/g)).toHaveLength(2);
+    expect(stderr).toMatch(/^multitask 30\/30 loss [\d.e+-]+$/m);
+
+    for (const [name, header, lines] of [['multitask', 'epoch,task1,task2,task3', 3], ['oneshot', 'epoch,loss', 1]] as const) {
+      const csv = readFileSync(join(out, name, 'losses.csv'), 'utf8').trimEnd().split('\n');
+      expect(csv[0]).toBe(header);
+      expect(csv).toHaveLength(31);
+      csv.slice(1).forEach((row, i) => {
+        const [epoch, ...losses] = row.split(',').map(Number);
+        expect(epoch).toBe(i + 1);
+        expect(losses).toHaveLength(lines);
+        losses.forEach((loss) => expect(Number.isFinite(loss)).toBe(true));
+      });
+      const svg = readFileSync(join(out, name, 'losses.svg'), 'utf8');
+      expect(svg).toContain('<svg');
+      expect(svg.match(/aria-roledescription="line mark"/g), `${name}: one path per task`).toHaveLength(lines);
+    }
+  }, 120_000);
+
+  test('--help prints the usage and exits 0', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Usage: webgrad-train/);
+    for (const flag of ['--epochs', '--lr', '--device', '--seed', '--hidden', '--tasks', '--out']) expect(stdout).toContain(flag);
+  });
+
+  test.each([
+    [['--epochs', 'ten'], /--epochs must be an integer ≥ 1, got 'ten'/],
+    [['--epochs', '0'], /--epochs must be an integer ≥ 1, got '0'/],
+    [['--lr=0'], /--lr must be a positive number, got '0'/],
+    [['--device', 'tpu'], /--device must be one of auto, webgpu, cpu, got 'tpu'/],
+    [['--tasks', '2.5'], /--tasks must be an integer ≥ 1, got '2.5'/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--out'], /argument missing/],
+  ])('%j exits 2 with a clear message', async (args, message) => {
+    const { code, stderr } = await runCli(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).toMatch(/--help/);
+  });
+});
