@@ -210,6 +210,19 @@ describe('optimizers on the CPU', () => {
     expect(grads.every((g) => g.isDisposed)).toBe(true);
   });
 
+  test('dispose frees the state tensors and the next step starts afresh', () => {
+    const params = makeParams('cpu');
+    const optimizer = new optim.Adam(params, { amsgrad: true });
+    setGrads('cpu', params, 0);
+    optimizer.step();
+    const held = Object.values(optimizer.stateDict().state).flatMap((s) => [s.expAvg!, s.expAvgSq!, s.maxExpAvgSq!]);
+    optimizer.dispose();
+    expect(held.every((t) => t.isDisposed)).toBe(true);
+    expect(optimizer.stateDict().state).toEqual({});
+    optimizer.step();
+    expect(Object.values(optimizer.stateDict().state).map((s) => s.step)).toEqual([1, 1, 1, 1]);
+  });
+
   test('parameters without a gradient keep their values and state', async () => {
     const params = makeParams('cpu');
     const optimizer = new optim.Adam(params, { lr: 0.01, amsgrad: true });

@@ -63,6 +63,7 @@ export async function trainMultiTask({ inputDim = 10, tasks = 3, hidden = 5, sam
     return await record(columns, step, train);
   } finally {
     [x, y, ...targets, ...model.parameters()].forEach((t) => t.dispose());
+    optimizer.dispose();
   }
 }
 
@@ -91,6 +92,7 @@ export async function trainOneShot({ inputDim = 10, outputDim = 3, lr = 1e-3, se
     return await record(['loss'], step, train);
   } finally {
     [x, y, ...model.parameters()].forEach((t) => t.dispose());
+    optimizer.dispose();
   }
 }
 

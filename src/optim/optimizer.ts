@@ -84,6 +84,12 @@ export abstract class Optimizer<O extends object> {
     }
   }
 
+  /** Frees the optimizer's state tensors (moments, momentum buffers); a later step starts afresh. */
+  dispose(): void {
+    this.state.forEach(disposeState);
+    this.state.clear();
+  }
+
   /** The state (its tensors themselves, not copies, as torch's state_dict) and the group options. */
   stateDict(): OptimizerStateDict<O> {
     const state: Record<number, ParamState> = {};
