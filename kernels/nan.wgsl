@@ -1,5 +1,11 @@
-// nan.wgsl — shared by binary and axis (included, not compiled alone): a NaN test and the CPU's
-// NaN-propagating maximum.
+// nan.wgsl — shared by binary, axis and gather (included, not compiled alone): a NaN value, a NaN
+// test and the CPU's NaN-propagating maximum.
+
+// WGSL constant expressions reject NaN, so it is made from a runtime bit pattern.
+fn quiet_nan() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
 
 // By bits: lavapipe's compiler folds `a != a` to false.
 fn is_nan(a: f32) -> bool {

@@ -1,14 +1,14 @@
-// Every WebGpuBackend kernel against the float64 CpuBackend on the same f32 inputs: random data,
+// Every WebGpuBackend kernel against the float64 ReferenceBackend on the same f32 inputs: random data,
 // odd sizes, strided / transposed / broadcast (stride 0) views with offsets.
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { BinaryOp, Storage, UnaryOp } from '../src/backend/backend.js';
-import { CpuBackend } from '../src/backend/cpu/cpu.js';
+import { ReferenceBackend } from '../src/backend/reference/reference.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { grid2d } from '../src/backend/webgpu/kernel-context.js';
 import { contiguousLayout, sizeOf, type Layout, type Shape } from '../src/shape.js';
 
 let gpu: WebGpuBackend;
-const cpu = new CpuBackend();
+const cpu = new ReferenceBackend();
 
 beforeAll(async () => {
   gpu = await createWebGpuBackend(); // no adapter → every test here fails, none skips
@@ -243,6 +243,18 @@ describe('gather and scatterAdd', () => {
       const [xs, is] = [upload(uniform(x.length)), upload(integers(index.length, xShape[dim]))];
       const out = { cpu: cpu.gather(xs.cpu, x.layout, dim, is.cpu, index.layout), gpu: gpu.gather(xs.gpu, x.layout, dim, is.gpu, index.layout) };
       await expectMatch(out, 0, `gather [${xShape}] dim ${dim} index [${indexShape}]`);
+    }
+  });
+
+  test('indices outside [0, size) or not integers: gather gives NaN, scatterAdd drops them', async () => {
+    const x = upload(Float32Array.from([10, 20, 30, 40, 50, 60]));
+    const xl: Layout = { shape: [2, 3], strides: [3, 1], offset: 0 };
+    const index = upload(Float32Array.from([0, 3, -1, 1.5, 2, 2]));
+    const il: Layout = { shape: [2, 3], strides: [3, 1], offset: 0 };
+    for (const backend of [cpu, gpu] as const) {
+      const side = backend === cpu ? 'cpu' : 'gpu';
+      expect(Array.from(await backend.read(backend.gather(x[side], xl, 1, index[side], il)))).toEqual([10, NaN, NaN, NaN, 60, 60]);
+      expect(Array.from(await backend.read(backend.scatterAdd([2, 3], 1, index[side], il, x[side], xl)))).toEqual([10, 0, 0, 0, 0, 110]);
     }
   });
 

@@ -11,7 +11,7 @@ export function gather(ctx: KernelContext, x: WebGpuStorage, xl: Layout, dim: nu
   if (count === 0) return out;
   assertRank('gather', il);
   const params = [
-    count, il.shape.length, dim, xl.offset, il.offset, 0, 0, 0,
+    count, il.shape.length, dim, xl.offset, il.offset, xl.shape[dim], 0, 0,
     ...dims(il.shape), ...dims(xl.strides), ...dims(il.strides),
   ];
   ctx.dispatch(ctx.kernel({ file: 'gather', variant: 'f32', inputs: 2 }), params, [x, index, out], grid2d(Math.ceil(count / WORKGROUP)));
