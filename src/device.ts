@@ -1,6 +1,7 @@
 // Which backends exist, which one new tensors go to, and init() that picks it.
 import type { Backend, DeviceName } from './backend/backend.js';
-import { CpuBackend } from './backend/cpu/cpu.js';
+import { loadNativeBackend } from './backend/native/index.js';
+import { ReferenceBackend } from './backend/reference/reference.js';
 
 export type BackendChoice = DeviceName | 'auto';
 
@@ -8,11 +9,17 @@ export interface InitResult {
   backend: DeviceName;
   /** Human-readable description of the adapter (GPU) or machine (CPU). */
   adapter: string;
-  /** Why 'auto' chose this backend. */
+  /** Why this backend was chosen, where there was a choice or a fallback. */
   reason?: string;
 }
 
-const backends: Partial<Record<DeviceName, Backend>> = { cpu: new CpuBackend() };
+const reference = new ReferenceBackend();
+const native = loadNativeBackend();
+const backends: Partial<Record<DeviceName, Backend>> = {
+  reference,
+  // Without the addon, 'cpu' tensors live on the reference backend (see init's reason).
+  cpu: native.backend ?? reference,
+};
 let current: DeviceName = 'cpu';
 
 async function webgpuBackend(): Promise<Backend> {
@@ -21,23 +28,31 @@ async function webgpuBackend(): Promise<Backend> {
   return gpu;
 }
 
+function useCpu(why?: string): InitResult {
+  current = 'cpu';
+  const reasons = [why, native.backend ? undefined : native.missing].filter((r) => r !== undefined);
+  return { backend: 'cpu', adapter: getBackend('cpu').description, ...(reasons.length > 0 && { reason: reasons.join('; ') }) };
+}
+
 /**
  * Chooses the default device for new tensors. 'auto' (the default) takes WebGPU when Dawn finds an
- * adapter and falls back to the CPU otherwise; 'webgpu' fails with an explanation if it cannot.
+ * adapter, else the CPU; 'webgpu' fails with an explanation if it cannot. 'cpu' is the native C++
+ * backend, or the TypeScript reference (with the reason) where the addon is not built; 'reference'
+ * is always the float64 TypeScript backend, the oracle of the gradient checks.
  */
 export async function init({ backend = 'auto' }: { backend?: BackendChoice } = {}): Promise<InitResult> {
-  if (backend === 'cpu') {
-    current = 'cpu';
-    return { backend: 'cpu', adapter: getBackend('cpu').description };
+  if (backend === 'cpu') return useCpu();
+  if (backend === 'reference') {
+    current = 'reference';
+    return { backend: 'reference', adapter: reference.description };
   }
   try {
     const gpu = await webgpuBackend();
     current = 'webgpu';
-    return { backend: 'webgpu', adapter: gpu.description, ...(backend === 'auto' && { reason: 'Dawn found a WebGPU adapter' }) };
+    return { backend: 'webgpu', adapter: gpu.description, ...(backend === 'auto' && { reason: 'auto: Dawn found a WebGPU adapter' }) };
   } catch (err) {
     if (backend === 'webgpu') throw err;
-    current = 'cpu';
-    return { backend: 'cpu', adapter: getBackend('cpu').description, reason: (err as Error).message };
+    return useCpu(`auto: ${(err as Error).message}`);
   }
 }
 

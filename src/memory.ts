@@ -9,7 +9,7 @@ export class SharedStorage {
     live[backend.name].bytes += this.bytes;
   }
   get bytes(): number {
-    return this.storage.length * (this.backend.name === 'cpu' ? 8 : 4);
+    return this.storage.length * (this.backend.name === 'reference' ? 8 : 4);
   }
   retain(): this {
     this.refs++;
@@ -30,7 +30,7 @@ export interface MemoryInfo {
   bytes: number;
 }
 
-const live: Record<DeviceName, MemoryInfo> = { cpu: { tensors: 0, bytes: 0 }, webgpu: { tensors: 0, bytes: 0 } };
+const live: Record<DeviceName, MemoryInfo> = { cpu: { tensors: 0, bytes: 0 }, webgpu: { tensors: 0, bytes: 0 }, reference: { tensors: 0, bytes: 0 } };
 
 export const memoryOf = (device: DeviceName): MemoryInfo => ({ ...live[device] });
 

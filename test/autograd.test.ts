@@ -44,7 +44,7 @@ const zeroGrad = (...ts: Tensor[]): void => {
 };
 
 beforeAll(async () => {
-  await init({ backend: 'cpu' });
+  await init({ backend: 'reference' });
 });
 beforeEach(() => manualSeed(7));
 

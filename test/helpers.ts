@@ -1,4 +1,4 @@
-// Shared by the GPU tests: run one computation on the CPU reference and on WebGPU, compare.
+// Shared by the device tests: run one computation on the float64 reference and on WebGPU or the native CPU backend, compare.
 import { expect } from 'vitest';
 import { grad, tensor, type DeviceName, type Tensor } from '../src/index.js';
 import { normalValues, uniformValues } from '../src/random.js';
@@ -35,14 +35,17 @@ function runOn(device: DeviceName, fn: (...xs: Tensor[]) => Tensor, specs: reado
   return { out, grads };
 }
 
-/** Checks fn's forward and backward on WebGPU against the CPU reference on the same inputs. */
-export async function compareDevices(fn: (...xs: Tensor[]) => Tensor, specs: readonly InputSpec[], tolerance = 1e-4): Promise<void> {
+/**
+ * Checks fn's forward and backward on `device` (WebGPU unless told) against the float64 reference
+ * backend on the same inputs.
+ */
+export async function compareDevices(fn: (...xs: Tensor[]) => Tensor, specs: readonly InputSpec[], tolerance = 1e-4, device: DeviceName = 'webgpu'): Promise<void> {
   const data = makeInputs(specs);
-  const cpu = runOn('cpu', fn, specs, data, null);
-  const differentiable = cpu.out.requiresGrad;
-  const seed = differentiable ? normalValues(cpu.out.size) : null;
-  const ref = runOn('cpu', fn, specs, data, seed);
-  const gpu = runOn('webgpu', fn, specs, data, seed);
-  await expectClose(gpu.out, ref.out, tolerance, 'forward');
-  for (let i = 0; i < ref.grads.length; i++) await expectClose(gpu.grads[i], ref.grads[i], tolerance, `gradient ${i}`);
+  const probe = runOn('reference', fn, specs, data, null);
+  const differentiable = probe.out.requiresGrad;
+  const seed = differentiable ? normalValues(probe.out.size) : null;
+  const ref = runOn('reference', fn, specs, data, seed);
+  const other = runOn(device, fn, specs, data, seed);
+  await expectClose(other.out, ref.out, tolerance, 'forward');
+  for (let i = 0; i < ref.grads.length; i++) await expectClose(other.grads[i], ref.grads[i], tolerance, `gradient ${i}`);
 }

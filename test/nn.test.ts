@@ -1,9 +1,13 @@
 // nn on the CPU reference: Linear (init, fused forward, gradients), module naming, state dicts,
 // and the losses (values by hand, gradients by finite differences, the article's two bugs).
-import { describe, expect, test } from 'vitest';
-import { gradcheck, manualSeed, models, nn, rand, randn, tensor, type Tensor } from '../src/index.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { gradcheck, init, manualSeed, models, nn, rand, randn, tensor, type Tensor } from '../src/index.js';
 
 const F = nn.functional;
+
+beforeAll(async () => {
+  await init({ backend: 'reference' }); // float64: values by hand to 10 digits, and gradcheck
+});
 const values = async (t: Tensor): Promise<number[]> => Array.from(await t.rawData());
 async function expectValues(t: Tensor, expected: number[], digits = 10): Promise<void> {
   const got = await values(t);

@@ -183,17 +183,17 @@ async function trained(device: DeviceName, make: Case['make'], steps = STEPS): P
 
 describe('optimizers on the CPU match the float64 rules', () => {
   test.each(cases)('$name', async ({ make, rules }) => {
-    expectNear(await trained('cpu', make), reference(rules, STEPS), 1e-10);
+    expectNear(await trained('reference', make), reference(rules, STEPS), 1e-10);
   });
 });
 
 describe('optimizers on the CPU', () => {
   test('a param group lr changed between steps applies from the next step (schedules)', async () => {
-    const [p] = makeParams('cpu');
+    const [p] = makeParams('reference');
     const optimizer = new optim.SGD([p], { lr: 0.1 });
     for (const [step, lr] of [[0, 0.1], [1, 0.5]]) {
       optimizer.paramGroups[0].lr = lr;
-      p.grad = gradTensor('cpu', SHAPES[0], gradValues(0, step));
+      p.grad = gradTensor('reference', SHAPES[0], gradValues(0, step));
       optimizer.step();
     }
     const expected = initialValues(0).map((v, i) => v - 0.1 * gradValues(0, 0)[i] - 0.5 * gradValues(0, 1)[i]);
@@ -201,9 +201,9 @@ describe('optimizers on the CPU', () => {
   });
 
   test('zeroGrad disposes every gradient and sets it to null', () => {
-    const params = makeParams('cpu');
+    const params = makeParams('reference');
     const optimizer = new optim.Adam([{ params: params.slice(0, 2) }, { params: params.slice(2) }]);
-    setGrads('cpu', params, 0);
+    setGrads('reference', params, 0);
     const grads = params.map((p) => p.grad!);
     optimizer.zeroGrad();
     expect(params.map((p) => p.grad)).toEqual([null, null, null, null]);
@@ -211,9 +211,9 @@ describe('optimizers on the CPU', () => {
   });
 
   test('dispose frees the state tensors and the next step starts afresh', () => {
-    const params = makeParams('cpu');
+    const params = makeParams('reference');
     const optimizer = new optim.Adam(params, { amsgrad: true });
-    setGrads('cpu', params, 0);
+    setGrads('reference', params, 0);
     optimizer.step();
     const held = Object.values(optimizer.stateDict().state).flatMap((s) => [s.expAvg!, s.expAvgSq!, s.maxExpAvgSq!]);
     optimizer.dispose();
@@ -224,13 +224,13 @@ describe('optimizers on the CPU', () => {
   });
 
   test('parameters without a gradient keep their values and state', async () => {
-    const params = makeParams('cpu');
+    const params = makeParams('reference');
     const optimizer = new optim.Adam(params, { lr: 0.01, amsgrad: true });
     // p1 has no gradient in steps 0–2, p3 never has one.
     const hasGrad = (p: number, step: number) => p !== 3 && (p !== 1 || step >= 3);
     for (let step = 0; step < STEPS; step++) {
       optimizer.zeroGrad();
-      setGrads('cpu', params, step, [0, 1, 2].filter((p) => hasGrad(p, step)));
+      setGrads('reference', params, step, [0, 1, 2].filter((p) => hasGrad(p, step)));
       optimizer.step();
     }
     expectNear(await values(params), reference(everyParam(adamRule({ lr: 0.01, amsgrad: true })), STEPS, hasGrad), 1e-10);
@@ -240,10 +240,10 @@ describe('optimizers on the CPU', () => {
   });
 
   test('state lives across tidy scopes', () => {
-    const params = makeParams('cpu');
+    const params = makeParams('reference');
     const optimizer = new optim.Adam(params);
     tidy(() => {
-      setGrads('cpu', params, 0);
+      setGrads('reference', params, 0);
       optimizer.step();
     });
     const { state } = optimizer.stateDict();
@@ -251,9 +251,9 @@ describe('optimizers on the CPU', () => {
   });
 
   test('stateDict has PyTorch\'s layout', () => {
-    const params = makeParams('cpu');
+    const params = makeParams('reference');
     const optimizer = new optim.Adam([{ params: params.slice(0, 3) }, { params: params.slice(3), lr: 0.5 }], { amsgrad: true });
-    train('cpu', optimizer, params, 2);
+    train('reference', optimizer, params, 2);
     const { state, paramGroups } = optimizer.stateDict();
     expect(paramGroups).toEqual([
       { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, params: [0, 1, 2] },
@@ -307,9 +307,9 @@ describe.each<DeviceName>(['cpu', 'webgpu'])('stateDict round trip on %s', (devi
 
 describe('loadStateDict checks before it changes anything', () => {
   const trainedAdam = () => {
-    const params = makeParams('cpu');
+    const params = makeParams('reference');
     const optimizer = new optim.Adam(params);
-    train('cpu', optimizer, params, 1);
+    train('reference', optimizer, params, 1);
     return { params, optimizer, saved: optimizer.stateDict() };
   };
 
@@ -327,7 +327,7 @@ describe('loadStateDict checks before it changes anything', () => {
   test('state tensor shapes, naming the parameter and the key', () => {
     const { optimizer, saved } = trainedAdam();
     const before = optimizer.stateDict().state[0].expAvg;
-    const wrong = { ...saved, state: { ...saved.state, 1: { ...saved.state[1], expAvgSq: zeros([4, 3], { device: 'cpu' }) } } };
+    const wrong = { ...saved, state: { ...saved.state, 1: { ...saved.state[1], expAvgSq: zeros([4, 3], { device: 'reference' }) } } };
     expect(() => optimizer.loadStateDict(wrong)).toThrow(/state of parameter 1 \(group 0\): expAvgSq has shape \[4,3\], the parameter \[3,4\]/);
     expect(optimizer.stateDict().state[0].expAvg).toBe(before);
   });
@@ -342,7 +342,7 @@ describe('loadStateDict checks before it changes anything', () => {
 });
 
 describe('errors', () => {
-  const param = () => makeParams('cpu')[1];
+  const param = () => makeParams('reference')[1];
 
   test('bad options name the option', () => {
     expect(() => new optim.Adam([param()], { lr: -1 })).toThrow(/Adam: invalid lr -1/);
@@ -359,14 +359,14 @@ describe('errors', () => {
   test('parameters must be leaves that require grad', () => {
     const p = param();
     expect(() => new optim.Adam([p.mul(2)])).toThrow(/parameter 0 \(group 0, \[3,4\]\) is not a leaf tensor that requires grad/);
-    expect(() => new optim.Adam([p, tensor([1, 2], { device: 'cpu' })])).toThrow(/parameter 1 \(group 0, \[2\]\) is not a leaf/);
+    expect(() => new optim.Adam([p, tensor([1, 2], { device: 'reference' })])).toThrow(/parameter 1 \(group 0, \[2\]\) is not a leaf/);
     expect(() => new optim.Adam([p, p])).toThrow(/parameter 1 .* appears more than once/);
   });
 
   test('a gradient of another shape names both shapes', () => {
     const p = param();
     const optimizer = new optim.SGD([p], { lr: 0.1 });
-    p.grad = zeros([4, 3], { device: 'cpu' });
+    p.grad = zeros([4, 3], { device: 'reference' });
     expect(() => optimizer.step()).toThrow(/SGD\.step: the gradient of parameter 0 \(group 0, \[3,4\]\) has shape \[4,3\], the parameter \[3,4\]/);
   });
 });
@@ -377,7 +377,7 @@ describe('optimizers on WebGPU', () => {
   });
 
   test.each(cases)('$name matches the CPU', async ({ make }) => {
-    expectNear(await trained('webgpu', make), await trained('cpu', make), 1e-5);
+    expectNear(await trained('webgpu', make), await trained('reference', make), 1e-5);
   });
 
   test.each<[string, (ps: Tensor[]) => optim.Optimizer<object>]>([

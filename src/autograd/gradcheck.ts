@@ -1,4 +1,4 @@
-// Checks analytical gradients against central finite differences, in float64 on the CPU
+// Checks analytical gradients against central finite differences, in float64 on the
 // reference backend (like torch.autograd.gradcheck).
 import { getBackend } from '../device.js';
 import { tidy } from '../memory.js';
@@ -13,24 +13,24 @@ export interface GradcheckOptions {
   rtol?: number;
 }
 
-const cpuTensor = (values: Float64Array, like: Tensor, requiresGrad: boolean): Tensor => {
-  const t = Tensor.fromStorage('cpu', getBackend('cpu').upload(values), contiguousLayout(like.shape));
+const referenceTensor = (values: Float64Array, like: Tensor, requiresGrad: boolean): Tensor => {
+  const t = Tensor.fromStorage('reference', getBackend('reference').upload(values), contiguousLayout(like.shape));
   t.requiresGrad = requiresGrad;
   return t;
 };
 
 /**
  * Compares d(fn·v)/d(input) for a random fixed v against finite differences, for every input that
- * requires grad. Inputs must be CPU tensors. Throws naming the input and element on mismatch;
+ * requires grad. Inputs must be on the 'reference' device. Throws naming the input and element on mismatch;
  * returns the largest absolute error.
  */
 export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<number> {
   const { eps = 1e-6, atol = 1e-6, rtol = 1e-4 } = options;
-  if (inputs.some((t) => t.device !== 'cpu')) throw new Error('gradcheck: inputs must be on the cpu device (float64 reference backend)');
+  if (inputs.some((t) => t.device !== 'reference')) throw new Error("gradcheck: inputs must be on the 'reference' device (the float64 backend); make them with { device: 'reference' }");
   const values = await Promise.all(inputs.map(async (t) => Float64Array.from(await t.rawData())));
-  const base = values.map((v, i) => cpuTensor(v, inputs[i], inputs[i].requiresGrad));
+  const base = values.map((v, i) => referenceTensor(v, inputs[i], inputs[i].requiresGrad));
   const probe = tidy(() => fn(...base));
-  const v = cpuTensor(Float64Array.from(normalValues(probe.size)), probe, false);
+  const v = referenceTensor(Float64Array.from(normalValues(probe.size)), probe, false);
   probe.dispose();
   const scalar = (out: Tensor): Tensor => out.mul(v).sum();
 
@@ -38,7 +38,7 @@ export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: rea
   const analytical = await Promise.all(tidy(() => grad(scalar(fn(...base)), wanted, { allowUnused: true })).map((g) => g.rawData()));
 
   const evaluate = async (at: Float64Array[]): Promise<number> => {
-    const shifted = at.map((vals, i) => cpuTensor(vals, inputs[i], inputs[i].requiresGrad));
+    const shifted = at.map((vals, i) => referenceTensor(vals, inputs[i], inputs[i].requiresGrad));
     const out = tidy(() => scalar(fn(...shifted)));
     const value = (await out.rawData())[0];
     out.dispose();

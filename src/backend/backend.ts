@@ -4,7 +4,8 @@
 // broadcasts with stride 0); outputs are always freshly allocated and contiguous.
 import type { Layout, Shape } from '../shape.js';
 
-export type DeviceName = 'cpu' | 'webgpu';
+/** 'cpu': the native C++ backend (or the reference where it is not built); 'reference': TypeScript, float64. */
+export type DeviceName = 'cpu' | 'webgpu' | 'reference';
 
 /** A backend's buffer of `length` elements. Backends subclass it with their own handle. */
 export interface Storage {

@@ -108,11 +108,7 @@ const formatLosses = (columns: readonly string[], losses: readonly number[]): st
 
 async function run(options: Options): Promise<void> {
   const device = await init({ backend: options.device });
-  const why =
-    options.device !== 'auto' ? 'requested with --device'
-    : device.backend === 'webgpu' ? `auto: ${device.reason}`
-    : `auto: no WebGPU adapter, so the CPU reference backend (${device.reason})`;
-  console.log(`device: ${device.backend} (${device.adapter}) — ${why}`);
+  console.log(`device: ${device.backend} (${device.adapter}) — ${device.reason ?? 'requested with --device'}`);
   console.log(`Adam lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed}\n`);
 
   for (const { name, title, train } of experiments(options)) {

@@ -137,7 +137,7 @@ const distinct = (...shape: number[]): Tensor => {
 const indices = (values: number[], shape = [values.length]): Tensor => tensor(values, { shape });
 
 beforeAll(async () => {
-  await init({ backend: 'cpu' });
+  await init({ backend: 'reference' });
 });
 beforeEach(() => manualSeed(20240607));
 

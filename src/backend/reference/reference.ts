@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import type { AdamHyper, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, Storage, UnaryOp } from '../backend.js';
 import { contiguousStrides, sizeOf, type Layout, type Shape } from '../../shape.js';
 
-class CpuStorage implements Storage {
+class ReferenceStorage implements Storage {
   constructor(readonly data: Float64Array) {}
   get length(): number {
     return this.data.length;
@@ -62,11 +62,11 @@ function offsets(layout: Layout): Int32Array {
   return out;
 }
 
-const dataOf = (s: Storage): Float64Array => (s as CpuStorage).data;
-const wrap = (data: Float64Array): CpuStorage => new CpuStorage(data);
+const dataOf = (s: Storage): Float64Array => (s as ReferenceStorage).data;
+const wrap = (data: Float64Array): ReferenceStorage => new ReferenceStorage(data);
 
-export class CpuBackend implements Backend {
-  readonly name = 'cpu' as const;
+export class ReferenceBackend implements Backend {
+  readonly name = 'reference' as const;
   readonly description = `TypeScript reference (float64) on ${cpus()[0]?.model.trim() ?? 'this CPU'}`;
 
   upload(data: Float32Array | Float64Array): Storage {
@@ -161,8 +161,13 @@ export class CpuBackend implements Backend {
     const io = offsets(il);
     const out = new Float64Array(io.length);
     forEachIndex(il.shape, (idx, i) => {
+      const k = di[io[i]];
+      if (!Number.isInteger(k) || k < 0 || k >= xl.shape[dim]) {
+        out[i] = NaN; // not an element of x: NaN rather than a silent wrong value
+        return;
+      }
       let off = xl.offset;
-      idx.forEach((v, d) => (off += (d === dim ? di[io[i]] : v) * xl.strides[d]));
+      idx.forEach((v, d) => (off += (d === dim ? k : v) * xl.strides[d]));
       out[i] = dx[off];
     });
     return wrap(out);
@@ -174,8 +179,10 @@ export class CpuBackend implements Backend {
     const strides = contiguousStrides(shape);
     const out = new Float64Array(sizeOf(shape));
     forEachIndex(il.shape, (idx, i) => {
+      const k = di[io[i]];
+      if (!Number.isInteger(k) || k < 0 || k >= shape[dim]) return; // targets no element: dropped
       let off = 0;
-      idx.forEach((v, d) => (off += (d === dim ? di[io[i]] : v) * strides[d]));
+      idx.forEach((v, d) => (off += (d === dim ? k : v) * strides[d]));
       out[off] += ds[so[i]];
     });
     return wrap(out);
@@ -220,5 +227,3 @@ function forEachIndex(shape: Shape, fn: (index: number[], flat: number) => void)
   }
 }
 
-/** Exposes a CPU storage's float64 data (for the gradient checker). */
-export const cpuData = dataOf;

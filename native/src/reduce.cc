@@ -1,0 +1,171 @@
+// Sum (accumulated in double) and max (NaN wins, as in the reference) along the middle axis, and a
+// max-shifted softmax / log-softmax. The reduced axis is cut into fixed blocks whose partial results
+// are combined in order, so a long axis is split over threads and the result does not depend on
+// the thread count (the block size depends on the shape only).
+#include "reduce.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace webgrad {
+namespace {
+
+constexpr int64_t kBlock = int64_t{1} << 15;  // elements of the reduced axis per partial result
+constexpr int64_t kWidth = 256;               // inner positions a task carries (its accumulators)
+
+inline double combine_max(double acc, double v) { return acc >= v || acc != acc ? acc : v; }
+
+// One contiguous row: 8 independent lanes so the loop vectorises.
+double row_sum(const float* p, int64_t n) {
+  double lane[8] = {};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; l++) lane[l] += p[j + l];
+  double acc = 0;
+  for (; j < n; j++) acc += p[j];
+  return acc + ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+double row_max(const float* p, int64_t n) {
+  float lane[8];
+  for (float& l : lane) l = -std::numeric_limits<float>::infinity();
+  bool nan = false;
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; l++) {
+      const float v = p[j + l];
+      lane[l] = v > lane[l] ? v : lane[l];
+      nan |= v != v;
+    }
+  double acc = -std::numeric_limits<double>::infinity();
+  for (; j < n; j++) acc = combine_max(acc, p[j]);
+  for (float l : lane) acc = combine_max(acc, l);
+  return nan ? std::numeric_limits<double>::quiet_NaN() : acc;
+}
+
+// acc[0..width) = op over `rows` rows (stride `inner`) of p[r·inner + i].
+void strip(ReduceOp op, const float* p, int64_t rows, int64_t inner, int64_t width, double* acc) {
+  if (op == ReduceOp::Sum) {
+    std::fill(acc, acc + width, 0.0);
+    for (int64_t r = 0; r < rows; r++, p += inner)
+      for (int64_t i = 0; i < width; i++) acc[i] += p[i];
+  } else {
+    std::fill(acc, acc + width, -std::numeric_limits<double>::infinity());
+    for (int64_t r = 0; r < rows; r++, p += inner)
+      for (int64_t i = 0; i < width; i++) acc[i] = combine_max(acc[i], p[i]);
+  }
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, Span x, const AxisView& v, Span out) {
+  const auto [offset, outer, size, inner] = v;
+  if (offset < 0 || outer < 0 || size < 0 || inner < 0 || offset + outer * size * inner > x.length) fail("reduce view exceeds its input buffer");
+  check_length(out, outer * inner, "reduce output");
+  if (op != ReduceOp::Sum && op != ReduceOp::Max) fail("unknown reduce op");
+  const int64_t rows_per_block = std::max<int64_t>(1, kBlock / std::max<int64_t>(inner, 1));
+  const int64_t blocks = std::max<int64_t>(1, (size + rows_per_block - 1) / rows_per_block);
+  const int64_t width = std::min(inner, kWidth);
+  const int64_t strips = inner == 0 ? 0 : (inner + width - 1) / width;
+  const int64_t tasks = outer * strips * blocks;
+  // Partials [block][outer·inner] when the axis spans several blocks; else straight to out.
+  std::vector<double> partial(blocks > 1 ? blocks * outer * inner : 0);
+  const float* src = x.data + offset;
+  const int64_t per_task = std::max<int64_t>(1, std::min(size, rows_per_block) * width);
+  parallel(tasks, std::max<int64_t>(1, kGrainCheap / per_task), [&](int64_t begin, int64_t end) {
+    double acc[kWidth];
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t block = t % blocks, s = (t / blocks) % strips, o = t / blocks / strips;
+      const int64_t r0 = block * rows_per_block, rows = std::min(rows_per_block, size - r0);
+      const int64_t i0 = s * width, w = std::min(width, inner - i0);
+      const float* p = src + (o * size + r0) * inner + i0;
+      if (inner == 1) acc[0] = op == ReduceOp::Sum ? row_sum(p, rows) : row_max(p, rows);
+      else strip(op, p, rows, inner, w, acc);
+      if (blocks == 1) {
+        for (int64_t i = 0; i < w; i++) out.data[o * inner + i0 + i] = static_cast<float>(acc[i]);
+      } else {
+        std::copy(acc, acc + w, partial.data() + block * outer * inner + o * inner + i0);
+      }
+    }
+  });
+  if (blocks > 1) {
+    const int64_t n = outer * inner;
+    parallel(n, std::max<int64_t>(1, kGrainCheap / blocks), [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; j++) {
+        double acc = partial[j];
+        for (int64_t b = 1; b < blocks; b++) acc = op == ReduceOp::Sum ? acc + partial[b * n + j] : combine_max(acc, partial[b * n + j]);
+        out.data[j] = static_cast<float>(acc);
+      }
+    });
+  } else if (size == 0) {
+    std::fill(out.data, out.data + outer * inner, op == ReduceOp::Sum ? 0.0f : -std::numeric_limits<float>::infinity());
+  }
+}
+
+void softmax(Span x, const AxisView& v, bool log, Span out) {
+  const auto [offset, outer, size, inner] = v;
+  if (offset < 0 || outer < 0 || size < 0 || inner < 0 || offset + outer * size * inner > x.length) fail("softmax view exceeds its input buffer");
+  check_length(out, outer * size * inner, "softmax output");
+  if (outer * size * inner == 0) return;
+  const float* src = x.data + offset;
+  if (inner == 1) {  // contiguous rows
+    parallel(outer, std::max<int64_t>(1, kGrainHeavy / size), [&](int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; o++) {
+        const float* p = src + o * size;
+        float* q = out.data + o * size;
+        const float max = static_cast<float>(row_max(p, size));
+        double sum = 0;
+        for (int64_t r = 0; r < size; r++) {
+          const float e = std::exp(p[r] - max);
+          if (!log) q[r] = e;
+          sum += e;
+        }
+        if (log) {
+          const double shift = max + std::log(sum);
+          for (int64_t r = 0; r < size; r++) q[r] = static_cast<float>(p[r] - shift);
+        } else {
+          const float scale = static_cast<float>(1.0 / sum);
+          for (int64_t r = 0; r < size; r++) q[r] *= scale;
+        }
+      }
+    });
+    return;
+  }
+  const int64_t width = std::min(inner, kWidth);
+  const int64_t strips = (inner + width - 1) / width;
+  parallel(outer * strips, std::max<int64_t>(1, kGrainHeavy / (size * width)), [&](int64_t begin, int64_t end) {
+    double max[kWidth], sum[kWidth];
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t o = t / strips, i0 = (t % strips) * width, w = std::min(width, inner - i0);
+      const float* p = src + o * size * inner + i0;
+      float* q = out.data + o * size * inner + i0;
+      // Math.max semantics: NaN anywhere makes the row NaN.
+      std::fill(max, max + w, -std::numeric_limits<double>::infinity());
+      for (int64_t r = 0; r < size; r++)
+        for (int64_t i = 0; i < w; i++) {
+          const double e = p[r * inner + i];
+          max[i] = e > max[i] || e != e ? e : max[i];
+        }
+      // exp in float (the shift is exact enough: max is one of the values), summed in double.
+      std::fill(sum, sum + w, 0.0);
+      for (int64_t r = 0; r < size; r++)
+        for (int64_t i = 0; i < w; i++) {
+          const float e = std::exp(static_cast<float>(p[r * inner + i] - max[i]));
+          if (!log) q[r * inner + i] = e;
+          sum[i] += e;
+        }
+      if (log) {
+        for (int64_t i = 0; i < w; i++) sum[i] = std::log(sum[i]);
+        for (int64_t r = 0; r < size; r++)
+          for (int64_t i = 0; i < w; i++) q[r * inner + i] = static_cast<float>(p[r * inner + i] - max[i] - sum[i]);
+      } else {
+        for (int64_t i = 0; i < w; i++) sum[i] = 1.0 / sum[i];
+        for (int64_t r = 0; r < size; r++)
+          for (int64_t i = 0; i < w; i++) q[r * inner + i] = static_cast<float>(q[r * inner + i] * sum[i]);
+      }
+    }
+  });
+}
+
+}  // namespace webgrad

@@ -1,0 +1,93 @@
+#include "thread_pool.h"
+
+#include <algorithm>
+#include <memory>
+
+namespace webgrad {
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < std::max(threads, 1); i++) workers_.emplace_back([this, i] { work(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  const int64_t chunks = std::min<int64_t>(size(), std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
+  if (chunks <= 1) {
+    fn(0, n);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    task_ = &fn;
+    n_ = n;
+    chunk_ = (n + chunks - 1) / chunks;
+    pending_ = static_cast<int>((n + chunk_ - 1) / chunk_) - 1;  // chunks that workers take
+    error_ = nullptr;
+    generation_++;
+  }
+  wake_.notify_all();
+  try {
+    fn(0, std::min(chunk_, n));  // the caller takes chunk 0
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error_) error_ = std::current_exception();
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [this] { return pending_ == 0; });
+  task_ = nullptr;
+  if (error_) std::rethrow_exception(error_);
+}
+
+void ThreadPool::work(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+    if (stopping_) return;
+    seen = generation_;
+    const int64_t begin = index * chunk_;
+    if (!task_ || begin >= n_) continue;  // more workers than chunks: this one sits out
+    const auto* task = task_;
+    const int64_t end = std::min(begin + chunk_, n_);
+    lock.unlock();
+    try {
+      (*task)(begin, end);
+    } catch (...) {
+      std::lock_guard<std::mutex> error_lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    lock.lock();
+    if (--pending_ == 0) done_.notify_one();
+  }
+}
+
+namespace {
+std::unique_ptr<ThreadPool>& pool_slot() {
+  static std::unique_ptr<ThreadPool> pool;
+  return pool;
+}
+int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+}  // namespace
+
+ThreadPool& default_pool() {
+  auto& pool = pool_slot();
+  if (!pool) pool = std::make_unique<ThreadPool>(hardware_threads());
+  return *pool;
+}
+
+void set_thread_count(int threads) {
+  auto& pool = pool_slot();
+  pool.reset();
+  pool = std::make_unique<ThreadPool>(threads > 0 ? threads : hardware_threads());
+}
+
+}  // namespace webgrad

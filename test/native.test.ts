@@ -1,0 +1,568 @@
+// The native C++ backend (device 'cpu') against the float64 reference backend (device 'reference'):
+// every Backend method on random shapes and strided views, the public API's forward and gradients,
+// thread-count independence, a large matmul, an optimizer loop, and C++ errors as JS Errors.
+// Without the built addon this suite fails (it never skips): run `npm run build:native`.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { Backend, Storage, UnaryOp, BinaryOp } from '../src/backend/backend.js';
+import { NativeBackend, type NativeAddon } from '../src/backend/native/native.js';
+import { ReferenceBackend } from '../src/backend/reference/reference.js';
+import { getBackend } from '../src/device.js';
+import { cat, grad, init, manualSeed, nn, optim, tensor, type DeviceName, type Tensor } from '../src/index.js';
+import { contiguousStrides, sizeOf, type Layout } from '../src/shape.js';
+import { compareDevices, expectClose, type InputSpec } from './helpers.js';
+
+const BUILD_HINT = 'the native addon is not loaded: run `npm run build:native` (see init({ backend: "cpu" }).reason)';
+
+let native: NativeBackend;
+const ref = new ReferenceBackend();
+
+beforeAll(async () => {
+  const result = await init({ backend: 'cpu' });
+  expect(getBackend('cpu').name, `${BUILD_HINT}: ${result.reason}`).toBe('cpu');
+  expect(getBackend('cpu').constructor, BUILD_HINT).toBe(NativeBackend);
+  native = getBackend('cpu') as NativeBackend;
+});
+
+// ---- Random data and views ------------------------------------------------------------------------
+
+/** A small deterministic generator (mulberry32), independent of webgrad's own. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(1234);
+const randint = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+const randShape = (rank: number, max = 7): number[] => Array.from({ length: rank }, () => randint(1, max));
+const normals = (n: number): Float32Array => Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()));
+
+interface ViewOptions {
+  transpose?: boolean;
+  broadcast?: boolean;
+  narrow?: boolean;
+}
+
+/**
+ * A view of `shape` into a fresh buffer: memory order permuted (a transposed view), some dims of
+ * stride 0 (broadcast), narrowed out of larger dims, at an offset; returns the layout and the
+ * buffer's length.
+ */
+function randomView(shape: readonly number[], { transpose = true, broadcast = true, narrow = true }: ViewOptions = {}): { layout: Layout; length: number } {
+  const rank = shape.length;
+  const order = Array.from({ length: rank }, (_, i) => i);
+  if (transpose) order.sort(() => rand() - 0.5);
+  const parent = shape.map((s) => (narrow && rand() < 0.3 ? s + randint(1, 3) : s));
+  const zero = shape.map(() => broadcast && rand() < 0.25);
+  const strides = new Array<number>(rank).fill(0);
+  let step = 1;
+  for (let j = rank - 1; j >= 0; j--) {
+    const d = order[j];
+    if (zero[d]) continue;
+    strides[d] = step;
+    step *= parent[d];
+  }
+  let offset = randint(0, 3);
+  shape.forEach((s, d) => (offset += randint(0, parent[d] - s) * strides[d]));
+  const reach = shape.reduce((r, s, d) => r + (s - 1) * strides[d], 0);
+  return { layout: { shape: [...shape], strides, offset }, length: offset + Math.max(reach, 0) + 1 + randint(0, 2) };
+}
+
+const contiguous = (shape: readonly number[], offset = 0): Layout => ({ shape: [...shape], strides: contiguousStrides(shape), offset });
+
+/** The same values on both backends. */
+function upload(values: Float32Array): [Storage, Storage] {
+  return [native.upload(values), ref.upload(values)];
+}
+
+/** Native (float32) close to the reference (float64): |a − e| ≤ tol · max(1, max |e|); NaN where NaN. */
+async function expectStoragesClose(actual: Storage, expected: Storage, what: string, tol = 1e-5): Promise<void> {
+  const [a, e] = [await native.read(actual), await ref.read(expected)];
+  expect(a.length, `${what}: length`).toBe(e.length);
+  const scale = e.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 1);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < e.length; i++) {
+    const expected = Math.fround(e[i]);
+    if (Number.isNaN(expected) || !Number.isFinite(expected)) {
+      if (!Object.is(a[i], expected) && !(Number.isNaN(a[i]) && Number.isNaN(expected))) [worst, at] = [Infinity, i];
+      continue;
+    }
+    const err = Math.abs(a[i] - expected) / scale;
+    if (!(err <= worst)) [worst, at] = [err, i];
+  }
+  expect(worst, `${what}: worst at ${at}: ${a[at]} vs ${e[at]}`).toBeLessThanOrEqual(tol);
+}
+
+// ---- Every Backend method against the reference --------------------------------------------------
+
+const UNARY: [UnaryOp, number, 'any' | 'positive'][] = [
+  ['copy', 0, 'any'],
+  ['neg', 0, 'any'],
+  ['exp', 0, 'any'],
+  ['log', 0, 'positive'],
+  ['sqrt', 0, 'positive'],
+  ['abs', 0, 'any'],
+  ['sign', 0, 'any'],
+  ['relu', 0, 'any'],
+  ['sigmoid', 0, 'any'],
+  ['tanh', 0, 'any'],
+  ['softplus', 0, 'any'],
+  ['addS', 0.7, 'any'],
+  ['mulS', -1.3, 'any'],
+  ['rsubS', 2.5, 'any'],
+  ['rdivS', 3, 'positive'],
+  ['powS', 2, 'any'],
+  ['powS', 3, 'any'],
+  ['powS', -1, 'positive'],
+  ['powS', 2.5, 'positive'],
+  ['powS', 0.5, 'positive'],
+  ['gtS', 0.1, 'any'],
+];
+
+describe('native backend vs reference backend', () => {
+  test.each(UNARY)('unary %s (alpha %d) on random strided views', async (op, alpha, domain) => {
+    for (let trial = 0; trial < 12; trial++) {
+      const shape = randShape(randint(0, 4));
+      const { layout, length } = randomView(shape);
+      const values = normals(length).map((v) => (domain === 'positive' ? Math.abs(v) + 0.1 : v));
+      const [n, r] = upload(values);
+      await expectStoragesClose(native.unary(op, n, layout, alpha), ref.unary(op, r, layout, alpha), `${op} ${JSON.stringify(layout)}`);
+    }
+  });
+
+  test('unary: special values (NaN, ±Infinity, ±0) as the reference treats them', async () => {
+    const special = Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 1, -1, 88, -88, 100, -100, 1e-30]);
+    const layout = contiguous([special.length]);
+    const [n, r] = upload(special);
+    const cases: [UnaryOp, number][] = [
+      ['sign', 0], ['relu', 0], ['sigmoid', 0], ['tanh', 0], ['softplus', 0], ['exp', 0], ['abs', 0], ['gtS', 0],
+      ['powS', NaN], ['powS', Infinity], ['powS', -Infinity], ['powS', 0], ['powS', 3], ['powS', 2], ['powS', -1], ['powS', 0.5], ['powS', -2.5],
+    ];
+    for (const [op, alpha] of cases) await expectStoragesClose(native.unary(op, n, layout, alpha), ref.unary(op, r, layout, alpha), `${op} ${alpha}`);
+    const negative = Float32Array.from([-8, -2, -0.5, -1]);
+    const [nn_, rn] = upload(negative);
+    for (const alpha of [3, 2, -1, 0.5, 1 / 3]) {
+      await expectStoragesClose(native.unary('powS', nn_, contiguous([4]), alpha), ref.unary('powS', rn, contiguous([4]), alpha), `negative ** ${alpha}`);
+    }
+  });
+
+  test.each(['add', 'sub', 'mul', 'div', 'maximum', 'gt', 'eq'] as BinaryOp[])('binary %s on random views (broadcast, transposed, offsets)', async (op) => {
+    for (let trial = 0; trial < 15; trial++) {
+      const shape = randShape(randint(0, 4));
+      const a = randomView(shape);
+      const b = randomView(shape);
+      const av = normals(a.length);
+      const bv = op === 'eq' ? av.slice(0, b.length) : normals(b.length).map((v) => (op === 'div' ? Math.sign(v || 1) * (Math.abs(v) + 0.2) : v));
+      if (op === 'eq' && b.length > av.length) continue;
+      const [na, ra] = upload(av);
+      const [nb, rb] = upload(bv);
+      await expectStoragesClose(native.binary(op, na, a.layout, nb, b.layout), ref.binary(op, ra, a.layout, rb, b.layout), `${op} ${JSON.stringify([a.layout, b.layout])}`);
+    }
+  });
+
+  test('binary: maximum propagates NaN from either side; a row broadcast over a large tensor', async () => {
+    const [na, ra] = upload(Float32Array.from([NaN, 1, NaN, -Infinity, 0]));
+    const [nb, rb] = upload(Float32Array.from([1, NaN, NaN, 2, -0]));
+    const l = contiguous([5]);
+    for (const op of ['maximum', 'gt', 'eq'] as BinaryOp[]) await expectStoragesClose(native.binary(op, na, l, nb, l), ref.binary(op, ra, l, rb, l), op);
+    const rows = 40000;
+    const [nx, rx] = upload(normals(rows * 5));
+    const [nr, rr] = upload(normals(5));
+    const x = contiguous([rows, 5]);
+    const row: Layout = { shape: [rows, 5], strides: [0, 1], offset: 0 };
+    await expectStoragesClose(native.binary('add', nx, x, nr, row), ref.binary('add', rx, x, rr, row), 'row broadcast');
+    await expectStoragesClose(native.binary('mul', nr, row, nx, x), ref.binary('mul', rr, row, rx, x), 'row broadcast, left');
+  });
+
+  test('reduce: sum and max over [outer, size, inner] with an offset, incl. empty, long and wide axes', async () => {
+    const views = [
+      [1, 1, 1], [3, 5, 1], [4, 7, 3], [2, 0, 3], [0, 4, 2], [5, 1, 9], [3, 300, 1], [2, 9, 300], [1, 100000, 1], [2, 40000, 3], [1, 1, 70000], [7, 13, 5],
+    ];
+    for (const [outer, size, inner] of views) {
+      const offset = randint(0, 4);
+      const values = normals(offset + outer * size * inner + 2);
+      const [n, r] = upload(values);
+      for (const op of ['sum', 'max'] as const) {
+        await expectStoragesClose(native.reduce(op, n, offset, { outer, size, inner }), ref.reduce(op, r, offset, { outer, size, inner }), `${op} [${outer},${size},${inner}]`);
+      }
+    }
+    const [n, r] = upload(Float32Array.from([1, NaN, 3, -Infinity, -Infinity, 2, 5, 4, NaN]));
+    await expectStoragesClose(native.reduce('max', n, 0, { outer: 3, size: 3, inner: 1 }), ref.reduce('max', r, 0, { outer: 3, size: 3, inner: 1 }), 'max with NaN');
+    await expectStoragesClose(native.reduce('max', n, 0, { outer: 1, size: 3, inner: 3 }), ref.reduce('max', r, 0, { outer: 1, size: 3, inner: 3 }), 'max with NaN, inner');
+  });
+
+  test('softmax and logSoftmax along the middle axis, incl. large values and -Infinity', async () => {
+    const views = [[1, 1, 1], [4, 10, 1], [3, 7, 4], [2, 300, 1], [2, 5, 300], [1, 3000, 2], [6, 1, 3]];
+    for (const [outer, size, inner] of views) {
+      const offset = randint(0, 3);
+      const values = normals(offset + outer * size * inner).map((v) => v * 30);
+      const [n, r] = upload(values);
+      for (const log of [false, true]) {
+        await expectStoragesClose(native.softmax(n, offset, { outer, size, inner }, log), ref.softmax(r, offset, { outer, size, inner }, log), `softmax log=${log} [${outer},${size},${inner}]`);
+      }
+    }
+    const [n, r] = upload(Float32Array.from([-Infinity, 0, 1, -Infinity, -Infinity, -Infinity, NaN, 1, 2]));
+    for (const log of [false, true]) {
+      await expectStoragesClose(native.softmax(n, 0, { outer: 3, size: 3, inner: 1 }, log), ref.softmax(r, 0, { outer: 3, size: 3, inner: 1 }, log), `special log=${log}`);
+    }
+  });
+
+  test('matmul: batched, transposed and broadcast operands, bias, k = 0 (bias or zeros), empty outputs, m/n/k = 1', async () => {
+    const dims = [
+      [1, 1, 1, 1], [1, 5, 1, 7], [1, 1, 9, 1], [2, 3, 0, 4], [1, 3, 4, 0], [0, 2, 2, 2], [2, 7, 13, 5], [3, 17, 6, 33], [1, 65, 37, 129], [4, 20, 20, 20], [2, 1, 50, 70], [1, 100, 10, 5],
+    ];
+    for (const [batch, m, k, n] of dims) {
+      for (const withBias of [false, true]) {
+        const a = randomView([batch, m, k], { narrow: true });
+        const b = randomView([batch, k, n], { narrow: true });
+        const [na, ra] = upload(normals(a.length));
+        const [nb, rb] = upload(normals(b.length));
+        let args: { n: Parameters<Backend['matmul']>[2]; r: Parameters<Backend['matmul']>[2] } = { n: { a: a.layout, b: b.layout }, r: { a: a.layout, b: b.layout } };
+        if (withBias) {
+          const stride = randint(1, 3);
+          const offset = randint(0, 2);
+          const layout: Layout = { shape: [n], strides: [stride], offset };
+          const [nc, rc] = upload(normals(offset + Math.max(n - 1, 0) * stride + 1));
+          args = { n: { ...args.n, bias: { storage: nc, layout } }, r: { ...args.r, bias: { storage: rc, layout } } };
+        }
+        await expectStoragesClose(native.matmul(na, nb, args.n), ref.matmul(ra, rb, args.r), `matmul ${[batch, m, k, n]} bias=${withBias} ${JSON.stringify([a.layout, b.layout])}`, 1e-5 * Math.max(1, Math.sqrt(k)));
+      }
+    }
+  });
+
+  test('copy into a strided destination', async () => {
+    for (let trial = 0; trial < 20; trial++) {
+      const shape = randShape(randint(0, 4));
+      const src = randomView(shape);
+      const dst = randomView(shape, { broadcast: false });
+      const [ns, rs] = upload(normals(src.length));
+      const [nd, rd] = upload(normals(dst.length));
+      native.copy(ns, src.layout, nd, dst.layout);
+      ref.copy(rs, src.layout, rd, dst.layout);
+      await expectStoragesClose(nd, rd, `copy ${JSON.stringify([src.layout, dst.layout])}`, 0);
+    }
+  });
+
+  test('gather and scatterAdd with float-valued indices (invalid ones: NaN / dropped), strided views', async () => {
+    for (let trial = 0; trial < 25; trial++) {
+      const rank = randint(1, 3);
+      const dim = randint(0, rank - 1);
+      const xShape = randShape(rank, 6);
+      const iShape = xShape.map((s, d) => (d === dim ? randint(1, 8) : randint(1, s)));
+      const x = randomView(xShape);
+      const idx = randomView(iShape);
+      const indexValues = Float32Array.from({ length: idx.length }, () => {
+        const u = rand();
+        if (u < 0.05) return NaN;
+        if (u < 0.1) return -1;
+        if (u < 0.15) return 0.5;
+        if (u < 0.2) return xShape[dim];
+        return randint(0, xShape[dim] - 1);
+      });
+      const [nx, rx] = upload(normals(x.length));
+      const [ni, ri] = upload(indexValues);
+      await expectStoragesClose(native.gather(nx, x.layout, dim, ni, idx.layout), ref.gather(rx, x.layout, dim, ri, idx.layout), `gather dim ${dim} ${JSON.stringify([x.layout, idx.layout])}`, 0);
+      const src = randomView(iShape);
+      const [nsrc, rsrc] = upload(normals(src.length));
+      await expectStoragesClose(
+        native.scatterAdd(xShape, dim, ni, idx.layout, nsrc, src.layout),
+        ref.scatterAdd(xShape, dim, ri, idx.layout, rsrc, src.layout),
+        `scatterAdd dim ${dim} ${JSON.stringify([xShape, idx.layout, src.layout])}`,
+      );
+    }
+  });
+
+  test('fill, upload, read, release: pooled storages are reused, a released one is refused', async () => {
+    const s = native.fill(7, 2.5);
+    expect(Array.from(await native.read(s))).toEqual(new Array(7).fill(2.5));
+    const before = (s as unknown as { data: Float32Array }).data;
+    native.release(s);
+    const again = native.fill(7, -1);
+    expect((again as unknown as { data: Float32Array }).data).toBe(before);
+    expect(Array.from(await native.read(again))).toEqual(new Array(7).fill(-1));
+    expect(() => native.unary('neg', s, contiguous([7]), 0)).toThrow(/view reaches/);
+    const up = native.upload(Float64Array.from([1.5, -2, 1e-3]));
+    expect(Array.from(await native.read(up))).toEqual([1.5, -2, Math.fround(1e-3)]);
+    expect(native.fill(0, 1).length).toBe(0);
+  });
+
+  test('adamStep (Adam, AdamW, AMSGrad) and sgdStep (momentum, dampening, Nesterov, weight decay) with strided gradients', async () => {
+    const shape = [6, 7];
+    const n = sizeOf(shape);
+    const adamHypers = [
+      { amsgrad: false, gradDecay: 0, paramScale: 1 },
+      { amsgrad: true, gradDecay: 0.1, paramScale: 1 },
+      { amsgrad: false, gradDecay: 0, paramScale: 1 - 0.01 * 0.1 },
+    ];
+    for (const { amsgrad, gradDecay, paramScale } of adamHypers) {
+      const [np, rp] = upload(normals(n));
+      const [nm, rm] = upload(new Float32Array(n));
+      const [nv, rv] = upload(new Float32Array(n));
+      const [nx, rx] = amsgrad ? upload(new Float32Array(n)) : [null, null];
+      for (let t = 1; t <= 4; t++) {
+        const g = randomView(shape);
+        const [ng, rg] = upload(normals(g.length).map((v) => v * (t < 3 ? 2 : 0.1)));
+        const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 0.01 / (1 - 0.9 ** t), biasCorrection2Sqrt: Math.sqrt(1 - 0.999 ** t), gradDecay, paramScale };
+        native.adamStep(np, ng, g.layout, nm, nv, nx, hyper);
+        ref.adamStep(rp, rg, g.layout, rm, rv, rx, hyper);
+      }
+      await expectStoragesClose(np, rp, `adam param amsgrad=${amsgrad}`);
+      await expectStoragesClose(nm, rm, 'adam expAvg');
+      await expectStoragesClose(nv, rv, 'adam expAvgSq');
+      if (nx && rx) await expectStoragesClose(nx, rx, 'adam maxExpAvgSq');
+    }
+    const sgdHypers = [
+      { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, buffer: false },
+      { momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.01, buffer: true },
+      { momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0, buffer: true },
+    ];
+    for (const { buffer, ...h } of sgdHypers) {
+      const [np, rp] = upload(normals(n));
+      const [nb, rb] = buffer ? upload(new Float32Array(n)) : [null, null];
+      for (let t = 0; t < 4; t++) {
+        const g = randomView(shape);
+        const [ng, rg] = upload(normals(g.length));
+        native.sgdStep(np, ng, g.layout, nb, { ...h, lr: 0.05, firstStep: t === 0 });
+        ref.sgdStep(rp, rg, g.layout, rb, { ...h, lr: 0.05, firstStep: t === 0 });
+      }
+      await expectStoragesClose(np, rp, `sgd param ${JSON.stringify(h)}`);
+      if (nb && rb) await expectStoragesClose(nb, rb, 'sgd momentum buffer');
+    }
+  });
+
+  test('a large matmul (513×1031 · 1031×769, with bias) against sampled reference rows and columns', async () => {
+    const [m, k, n] = [513, 1031, 769];
+    const a = normals(m * k);
+    const b = normals(k * n);
+    const bias = normals(n);
+    const [na, nb, nc] = [native.upload(a), native.upload(b), native.upload(bias)];
+    // B as a transposed view of its [n, k] transpose, to exercise the strided packing too.
+    const bT = new Float32Array(k * n);
+    for (let q = 0; q < k; q++) for (let j = 0; j < n; j++) bT[j * k + q] = b[q * n + j];
+    const nbT = native.upload(bT);
+    const outs = [
+      await native.read(native.matmul(na, nb, { a: contiguous([1, m, k]), b: contiguous([1, k, n]), bias: { storage: nc, layout: contiguous([n]) } })),
+      await native.read(native.matmul(na, nbT, { a: contiguous([1, m, k]), b: { shape: [1, k, n], strides: [0, 1, k], offset: 0 }, bias: { storage: nc, layout: contiguous([n]) } })),
+    ];
+    const rows = [0, 1, 255, 511, 512, ...Array.from({ length: 5 }, () => randint(0, m - 1))];
+    const cols = [0, 15, 16, 767, 768, ...Array.from({ length: 5 }, () => randint(0, n - 1))];
+    const check = (i: number, j: number) => {
+      let acc = bias[j];
+      let size = Math.abs(bias[j]);
+      for (let q = 0; q < k; q++) {
+        acc += a[i * k + q] * b[q * n + j];
+        size += Math.abs(a[i * k + q] * b[q * n + j]);
+      }
+      for (const out of outs) expect(Math.abs(out[i * n + j] - acc), `C[${i}, ${j}]: ${out[i * n + j]} vs ${acc}`).toBeLessThanOrEqual(1e-5 * size);
+    };
+    for (const i of rows) for (let j = 0; j < n; j++) check(i, j);
+    for (const j of cols) for (let i = 0; i < m; i++) check(i, j);
+  });
+});
+
+// ---- Thread-count independence -------------------------------------------------------------------
+
+describe('native backend: results do not depend on the thread count', () => {
+  test('1 thread vs many, on ops large enough to be split', async () => {
+    const many = Math.max(4, native.threads);
+    const x = normals(600 * 1001);
+    const w = normals(1001 * 300);
+    const index = Float32Array.from({ length: 600 * 1001 }, () => randint(0, 599));
+    const run = async (): Promise<Float32Array[]> => {
+      const [sx, sw, si] = [native.upload(x), native.upload(w), native.upload(index)];
+      const lx = contiguous([600, 1001]);
+      const lxT: Layout = { shape: [1001, 600], strides: [1, 1001], offset: 0 };
+      const p = native.upload(x);
+      const [m, v] = [native.fill(x.length, 0), native.fill(x.length, 0)];
+      native.adamStep(p, sx, lx, m, v, null, { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 0.1, biasCorrection2Sqrt: 0.03, gradDecay: 0, paramScale: 1 });
+      const outs = [
+        native.unary('tanh', sx, lxT, 0),
+        native.binary('mul', sx, lx, sx, { shape: [600, 1001], strides: [0, 1], offset: 0 }),
+        native.reduce('sum', sx, 0, { outer: 1, size: x.length, inner: 1 }),
+        native.reduce('sum', sx, 0, { outer: 1, size: 600, inner: 1001 }),
+        native.reduce('max', sx, 0, { outer: 600, size: 1001, inner: 1 }),
+        native.softmax(sx, 0, { outer: 600, size: 1001, inner: 1 }, true),
+        native.matmul(sx, sw, { a: contiguous([1, 600, 1001]), b: contiguous([1, 1001, 300]) }),
+        native.gather(sx, lx, 0, si, lx),
+        native.scatterAdd([600, 1001], 0, si, lx, sx, lx),
+        p,
+      ];
+      return Promise.all(outs.map((s) => native.read(s)));
+    };
+    try {
+      native.setThreads(1);
+      expect(native.threads).toBe(1);
+      const one = await run();
+      native.setThreads(many);
+      expect(native.threads).toBe(many);
+      expect(native.description).toMatch(new RegExp(`native C\\+\\+ \\(.+, ${many} threads\\) on `));
+      const parallel = await run();
+      const matmul = 6; // sgemm's blocking is its own; every other kernel splits work so results are bit-identical
+      one.forEach((o, i) => {
+        let worst = 0;
+        o.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - parallel[i][j]) / Math.max(1, Math.abs(v)))));
+        expect(worst, `output ${i}`).toBeLessThanOrEqual(i === matmul ? 1e-5 : 0);
+      });
+    } finally {
+      native.setThreads(0);
+    }
+  });
+});
+
+// ---- The public API on 'cpu' against 'reference' -------------------------------------------------
+
+const s = (...shape: number[]): InputSpec => ({ shape });
+const pos = (...shape: number[]): InputSpec => ({ shape, positive: true });
+const index = (values: number[], shape = [values.length]): InputSpec => ({ shape, values, grad: false });
+const F = nn.functional;
+type Case = [string, (...xs: Tensor[]) => Tensor, InputSpec[]];
+
+const apiCases: Case[] = [
+  ['add broadcast', (a, b) => a.add(b), [s(3, 1, 5), s(4, 5)]],
+  ['sub', (a, b) => a.sub(b), [s(17), s(1)]],
+  ['mul broadcast', (a, b) => a.mul(b), [s(2, 3, 4), s(3, 1)]],
+  ['div', (a, b) => a.div(b), [s(5, 7), pos(7)]],
+  ['maximum', (a, b) => a.maximum(b), [s(6, 5), s(6, 5)]],
+  ['scalar ops', (a) => a.add(2).mul(3).sub(1).div(4), [s(33)]],
+  ['exp, log, sqrt', (a) => a.exp().add(a.log()).add(a.sqrt()), [pos(65)]],
+  ['pow 3 (negative base)', (a) => a.pow(3), [s(20)]],
+  ['pow 2.5', (a) => a.pow(2.5), [pos(20)]],
+  ['abs, relu, sigmoid, tanh', (a) => a.abs().add(a.relu()).mul(a.sigmoid()).sub(a.tanh()), [s(8, 9)]],
+  ['matmul 2-D', (a, b) => a.matmul(b), [s(7, 13), s(13, 5)]],
+  ['matmul 1-D · 1-D', (a, b) => a.matmul(b), [s(9), s(9)]],
+  ['matmul 1-D · 3-D', (a, b) => a.matmul(b), [s(6), s(2, 6, 3)]],
+  ['matmul batched broadcast', (a, b) => a.matmul(b), [s(2, 1, 3, 4), s(5, 4, 2)]],
+  ['matmul transposed views', (a, b) => a.T.matmul(b.T), [s(6, 33), s(17, 6)]],
+  ['matmul odd', (a, b) => a.matmul(b), [s(65, 37), s(37, 129)]],
+  ['transpose, reshape of a view', (a) => a.transpose(0, 2).mul(1).reshape([-1, 2]), [s(2, 3, 4)]],
+  ['expand', (a) => a.expand([4, 3, 5]).mul(1), [s(3, 1)]],
+  ['narrow', (a) => a.narrow(1, 2, 3).exp(), [s(4, 7)]],
+  ['sum all, sum dims', (a) => a.sum().add(a.sum([0, 2], true).sum()), [s(5, 6, 7)]],
+  ['sum large', (a) => a.sum(-1), [s(3, 5000)]],
+  ['mean', (a) => a.mean(-2), [s(4, 9, 3)]],
+  ['max all', (a) => a.max(), [s(37)]],
+  ['max dim', (a) => a.max(0, true), [s(6, 11)]],
+  ['softmax', (a) => a.softmax(-1), [s(5, 10)]],
+  ['softmax inner axis', (a) => a.softmax(1), [s(3, 7, 4)]],
+  ['logSoftmax large values', (a) => a.mul(1000).logSoftmax(-1), [s(3, 8)]],
+  ['cat', (a, b) => cat([a, b], 1).mul(1), [s(3, 2), s(3, 5)]],
+  ['gather', (a, i) => a.gather(1, i), [s(3, 4), index([0, 3, 3, 1, 2, 0], [3, 2])]],
+  ['indexSelect with repeats', (a, i) => a.indexSelect(0, i), [s(5, 3), index([4, 0, 4, 2])]],
+  ['linear with bias', (x, w, b) => F.linear(x, w, b), [s(100, 10), s(5, 10), s(5)]],
+  ['linear without bias, 3-D input', (x, w) => F.linear(x, w), [s(2, 7, 13), s(9, 13)]],
+  ['linear on a transposed input', (x, w, b) => F.linear(x.T, w, b), [s(6, 33), s(4, 6), s(4)]],
+  ['mseLoss', (a, b) => F.mseLoss(a, b), [s(100, 1), s(100, 1)]],
+  ['crossEntropy with indices and smoothing', (l, t) => F.crossEntropy(l, t, { labelSmoothing: 0.1 }), [s(6, 5), index([0, 4, 2, 2, 1, 3])]],
+  ['crossEntropy with probabilities', (l, p) => F.crossEntropy(l, p, { reduction: 'none' }), [s(4, 9), pos(4, 9)]],
+  ['binaryCrossEntropyWithLogits', (l, t) => F.binaryCrossEntropyWithLogits(l.mul(20), t), [s(3, 7), pos(3, 7)]],
+];
+
+describe("public API: device 'cpu' (native) vs 'reference', forward and gradients", () => {
+  beforeAll(() => manualSeed(42));
+
+  test.each(apiCases)('%s', async (_, fn, specs) => {
+    await compareDevices(fn, specs, 1e-4, 'cpu');
+  });
+
+  test.each([
+    ['pow', (x: Tensor) => x.pow(3)],
+    ['tanh', (x: Tensor) => x.tanh()],
+  ] as const)('second order: d²/dx² %s', async (_, fn) => {
+    await compareDevices((x) => grad(fn(x).sum(), x, { createGraph: true })[0], [s(6)], 1e-4, 'cpu');
+  });
+
+  test('an MLP trained for 5 steps with Adam (AMSGrad, weight decay) and SGD (Nesterov) matches', async () => {
+    const init_ = { w1: normals(16 * 10), b1: normals(16), w2: normals(5 * 16), b2: normals(5), x: normals(100 * 10), y: normals(100 * 5) };
+    const trainOn = async (device: DeviceName, make: (ps: Tensor[]) => optim.Optimizer<object>) => {
+      const t = (v: Float32Array, shape: number[], requiresGrad = true) => tensor(v, { shape, device, requiresGrad });
+      const params = [t(init_.w1, [16, 10]), t(init_.b1, [16]), t(init_.w2, [5, 16]), t(init_.b2, [5])];
+      const [x, y] = [t(init_.x, [100, 10], false), t(init_.y, [100, 5], false)];
+      const opt = make(params);
+      for (let step = 0; step < 5; step++) {
+        opt.zeroGrad();
+        F.mseLoss(F.linear(F.linear(x, params[0], params[1]).tanh(), params[2], params[3]), y).backward();
+        opt.step();
+      }
+      return params;
+    };
+    const makers = [
+      (ps: Tensor[]) => new optim.Adam(ps, { lr: 0.01, amsgrad: true, weightDecay: 0.01 }),
+      (ps: Tensor[]) => new optim.SGD(ps, { lr: 0.05, momentum: 0.9, nesterov: true }),
+    ];
+    for (const make of makers) {
+      const [cpu, reference] = [await trainOn('cpu', make), await trainOn('reference', make)];
+      for (let i = 0; i < cpu.length; i++) await expectClose(cpu[i], reference[i], 1e-4, `parameter ${i}`);
+    }
+  });
+});
+
+// ---- Devices, errors, overhead ---------------------------------------------------------------------
+
+describe('native backend: devices, errors, overhead', () => {
+  const addon = (): NativeAddon =>
+    createRequire(import.meta.url)(fileURLToPath(new URL('../native/build/Release/webgrad_native.node', import.meta.url))) as NativeAddon;
+
+  test("'cpu' is the native backend, 'reference' the TypeScript one", async () => {
+    const cpu = await init({ backend: 'cpu' });
+    expect(cpu.backend).toBe('cpu');
+    expect(cpu.adapter).toMatch(/^native C\+\+ \((AVX2\+FMA|SSE2|NEON|portable), \d+ threads\) on /);
+    expect(cpu.reason).toBeUndefined();
+    const reference = await init({ backend: 'reference' });
+    expect(reference.backend).toBe('reference');
+    expect(getBackend('reference')).toBeInstanceOf(ReferenceBackend);
+    expect(reference.adapter).toMatch(/TypeScript reference/);
+    await init({ backend: 'cpu' });
+  });
+
+  test('a C++ exception surfaces as a JS Error, and the addon keeps working', async () => {
+    const a = addon(); // the module the backend uses (require caches it): its parameter block is restored below
+    const params = new Float64Array(64);
+    a.init(params);
+    try {
+      const x = Float32Array.from([1, 2, 3, 4, 5, 6]);
+      const neg = a.unaryOps.indexOf('neg');
+      params.set([neg, 0, 2, 0, 2, 3, 3, 1]); // op, alpha, view [2, 3]
+      expect(() => a.unary(x, new Float32Array(5))).toThrow(/unary output buffer holds 5 elements, needs 6/);
+      expect(() => a.unary(x, new Float64Array(6) as unknown as Float32Array)).toThrow(/must be a Float32Array/);
+      params.set([neg, 0, 2, 1, 2, 3, 3, 1]); // offset 1: reaches past the input
+      expect(() => a.unary(x, new Float32Array(6))).toThrow(/unary input view reaches elements 1..6 of a buffer of 6/);
+      params.set([neg, 0, 99]);
+      expect(() => a.unary(x, new Float32Array(6))).toThrow(/rank 99/);
+      params.set([99]);
+      expect(() => a.unary(x, new Float32Array(6))).toThrow(/unknown unary op code 99/);
+      params.set([3, 0, 1, 2, 3, 6, 3, 1, 3, 0, 1, 3, 2, 6, 2, 1]); // [1, 2, 3] · [1, 3, 2] into 3 floats
+      expect(() => a.matmul(x, x, null, new Float32Array(3))).toThrow(/matmul output buffer holds 3 elements, needs 4/);
+      expect(() => a.setThreads(-3)).toThrow(/setThreads/);
+      // Still alive and correct afterwards.
+      const out = new Float32Array(6);
+      params.set([neg, 0, 2, 0, 2, 3, 3, 1]);
+      a.unary(x, out);
+      expect(Array.from(out)).toEqual([-1, -2, -3, -4, -5, -6]);
+    } finally {
+      a.init((native as unknown as { params: Float64Array }).params);
+    }
+    const t = tensor([1, 2, 3], { device: 'cpu' });
+    expect(Array.from(await t.neg().data())).toEqual([-1, -2, -3]);
+  });
+
+  test('a tiny op costs a few µs through the public API', async () => {
+    const a = tensor(normals(500), { shape: [100, 5], device: 'cpu' });
+    const b = tensor(normals(500), { shape: [100, 5], device: 'cpu' });
+    const time = (reps: number): number => {
+      const start = performance.now();
+      for (let i = 0; i < reps; i++) a.add(b).dispose();
+      return ((performance.now() - start) * 1000) / reps;
+    };
+    time(2000); // warm up
+    const perOp = time(10000);
+    console.log(`native 'cpu': ${perOp.toFixed(2)} µs per add of [100, 5] tensors`);
+    expect(perOp).toBeLessThan(100);
+  });
+});
