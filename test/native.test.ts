@@ -9,9 +9,10 @@ import type { Backend, Storage, UnaryOp, BinaryOp } from '../src/backend/backend
 import { NativeBackend, type NativeAddon } from '../src/backend/native/native.js';
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
 import { getBackend } from '../src/device.js';
-import { cat, grad, init, manualSeed, nn, optim, tensor, type DeviceName, type Tensor } from '../src/index.js';
+import { init, manualSeed, nn, optim, tensor, type DeviceName, type Tensor } from '../src/index.js';
+import { opCases, secondOrderCases } from './device-cases.js';
 import { contiguousStrides, sizeOf, type Layout } from '../src/shape.js';
-import { compareDevices, expectClose, type InputSpec } from './helpers.js';
+import { compareDevices, expectClose } from './helpers.js';
 
 const BUILD_HINT = 'the native addon is not loaded: run `npm run build:native` (see init({ backend: "cpu" }).reason)';
 
@@ -418,64 +419,13 @@ describe('native backend: results do not depend on the thread count', () => {
 
 // ---- The public API on 'cpu' against 'reference' -------------------------------------------------
 
-const s = (...shape: number[]): InputSpec => ({ shape });
-const pos = (...shape: number[]): InputSpec => ({ shape, positive: true });
-const index = (values: number[], shape = [values.length]): InputSpec => ({ shape, values, grad: false });
 const F = nn.functional;
-type Case = [string, (...xs: Tensor[]) => Tensor, InputSpec[]];
-
-const apiCases: Case[] = [
-  ['add broadcast', (a, b) => a.add(b), [s(3, 1, 5), s(4, 5)]],
-  ['sub', (a, b) => a.sub(b), [s(17), s(1)]],
-  ['mul broadcast', (a, b) => a.mul(b), [s(2, 3, 4), s(3, 1)]],
-  ['div', (a, b) => a.div(b), [s(5, 7), pos(7)]],
-  ['maximum', (a, b) => a.maximum(b), [s(6, 5), s(6, 5)]],
-  ['scalar ops', (a) => a.add(2).mul(3).sub(1).div(4), [s(33)]],
-  ['exp, log, sqrt', (a) => a.exp().add(a.log()).add(a.sqrt()), [pos(65)]],
-  ['pow 3 (negative base)', (a) => a.pow(3), [s(20)]],
-  ['pow 2.5', (a) => a.pow(2.5), [pos(20)]],
-  ['abs, relu, sigmoid, tanh', (a) => a.abs().add(a.relu()).mul(a.sigmoid()).sub(a.tanh()), [s(8, 9)]],
-  ['matmul 2-D', (a, b) => a.matmul(b), [s(7, 13), s(13, 5)]],
-  ['matmul 1-D · 1-D', (a, b) => a.matmul(b), [s(9), s(9)]],
-  ['matmul 1-D · 3-D', (a, b) => a.matmul(b), [s(6), s(2, 6, 3)]],
-  ['matmul batched broadcast', (a, b) => a.matmul(b), [s(2, 1, 3, 4), s(5, 4, 2)]],
-  ['matmul transposed views', (a, b) => a.T.matmul(b.T), [s(6, 33), s(17, 6)]],
-  ['matmul odd', (a, b) => a.matmul(b), [s(65, 37), s(37, 129)]],
-  ['transpose, reshape of a view', (a) => a.transpose(0, 2).mul(1).reshape([-1, 2]), [s(2, 3, 4)]],
-  ['expand', (a) => a.expand([4, 3, 5]).mul(1), [s(3, 1)]],
-  ['narrow', (a) => a.narrow(1, 2, 3).exp(), [s(4, 7)]],
-  ['sum all, sum dims', (a) => a.sum().add(a.sum([0, 2], true).sum()), [s(5, 6, 7)]],
-  ['sum large', (a) => a.sum(-1), [s(3, 5000)]],
-  ['mean', (a) => a.mean(-2), [s(4, 9, 3)]],
-  ['max all', (a) => a.max(), [s(37)]],
-  ['max dim', (a) => a.max(0, true), [s(6, 11)]],
-  ['softmax', (a) => a.softmax(-1), [s(5, 10)]],
-  ['softmax inner axis', (a) => a.softmax(1), [s(3, 7, 4)]],
-  ['logSoftmax large values', (a) => a.mul(1000).logSoftmax(-1), [s(3, 8)]],
-  ['cat', (a, b) => cat([a, b], 1).mul(1), [s(3, 2), s(3, 5)]],
-  ['gather', (a, i) => a.gather(1, i), [s(3, 4), index([0, 3, 3, 1, 2, 0], [3, 2])]],
-  ['indexSelect with repeats', (a, i) => a.indexSelect(0, i), [s(5, 3), index([4, 0, 4, 2])]],
-  ['linear with bias', (x, w, b) => F.linear(x, w, b), [s(100, 10), s(5, 10), s(5)]],
-  ['linear without bias, 3-D input', (x, w) => F.linear(x, w), [s(2, 7, 13), s(9, 13)]],
-  ['linear on a transposed input', (x, w, b) => F.linear(x.T, w, b), [s(6, 33), s(4, 6), s(4)]],
-  ['mseLoss', (a, b) => F.mseLoss(a, b), [s(100, 1), s(100, 1)]],
-  ['crossEntropy with indices and smoothing', (l, t) => F.crossEntropy(l, t, { labelSmoothing: 0.1 }), [s(6, 5), index([0, 4, 2, 2, 1, 3])]],
-  ['crossEntropy with probabilities', (l, p) => F.crossEntropy(l, p, { reduction: 'none' }), [s(4, 9), pos(4, 9)]],
-  ['binaryCrossEntropyWithLogits', (l, t) => F.binaryCrossEntropyWithLogits(l.mul(20), t), [s(3, 7), pos(3, 7)]],
-];
 
 describe("public API: device 'cpu' (native) vs 'reference', forward and gradients", () => {
   beforeAll(() => manualSeed(42));
 
-  test.each(apiCases)('%s', async (_, fn, specs) => {
+  test.each([...opCases, ...secondOrderCases])('%s', async (_, fn, specs) => {
     await compareDevices(fn, specs, 1e-4, 'cpu');
-  });
-
-  test.each([
-    ['pow', (x: Tensor) => x.pow(3)],
-    ['tanh', (x: Tensor) => x.tanh()],
-  ] as const)('second order: d²/dx² %s', async (_, fn) => {
-    await compareDevices((x) => grad(fn(x).sum(), x, { createGraph: true })[0], [s(6)], 1e-4, 'cpu');
   });
 
   test('an MLP trained for 5 steps with Adam (AMSGrad, weight decay) and SGD (Nesterov) matches', async () => {
