@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Backend, Storage, UnaryOp, BinaryOp } from '../src/backend/backend.js';
+import { loadNativeBackend } from '../src/backend/native/index.js';
 import { NativeBackend, type NativeAddon } from '../src/backend/native/native.js';
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
 import { getBackend } from '../src/device.js';
@@ -458,6 +459,15 @@ describe("public API: device 'cpu' (native) vs 'reference', forward and gradient
 describe('native backend: devices, errors, overhead', () => {
   const addon = (): NativeAddon =>
     createRequire(import.meta.url)(fileURLToPath(new URL('../native/build/Release/webgrad_native.node', import.meta.url))) as NativeAddon;
+
+  test('a missing or broken addon is explained, with how to build it', () => {
+    const missing = loadNativeBackend('/nonexistent/webgrad_native.node');
+    expect(missing.backend).toBeNull();
+    expect(missing.missing).toMatch(/not built .*npm run build:native.*npm install-scripts approve webgrad && npm rebuild webgrad.*TypeScript reference/);
+    const broken = loadNativeBackend(fileURLToPath(new URL('../package.json', import.meta.url)));
+    expect(broken.backend).toBeNull();
+    expect(broken.missing).toMatch(/failed to load .*npm run build:native/);
+  });
 
   test("'cpu' is the native backend, 'reference' the TypeScript one", async () => {
     const cpu = await init({ backend: 'cpu' });

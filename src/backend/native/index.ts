@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from '../backend.js';
 import { NativeBackend, type NativeAddon } from './native.js';
 
-const addonPath = fileURLToPath(new URL('../../../native/build/Release/webgrad_native.node', import.meta.url));
+const builtAddon = fileURLToPath(new URL('../../../native/build/Release/webgrad_native.node', import.meta.url));
 const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface NativeLoad {
@@ -19,7 +19,7 @@ const howToBuild =
   `build it with \`npm rebuild webgrad\` (in this package: \`npm run build:native\`); npm 11 may have skipped webgrad's install script: ` +
   `\`npm install-scripts approve webgrad && npm rebuild webgrad\`. It needs python3, make and g++ (node-gyp)`;
 
-export function loadNativeBackend(): NativeLoad {
+export function loadNativeBackend(addonPath = builtAddon): NativeLoad {
   if (!existsSync(addonPath)) {
     return { backend: null, missing: `the native CPU backend is not built (no ${addonPath.replace(packageRoot, '')}): ${howToBuild}; using the TypeScript reference backend` };
   }
