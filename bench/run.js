@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// webgrad vs TensorFlow.js, side by side in one process: `npm run bench [-- <filter>…]`.
+// For every case and every side: same data, cross-check against webgrad's result, warm up, then
+// benchmark.js samples of one call each ending in a readback (`await t.data()`), for both sides.
+// Writes bench/results/latest.{json,md} (filtered runs: filtered.{json,md}).
+import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { init } from 'webgrad';
+import { UNAVAILABLE, activate, tfjsPeers } from './peers.js';
+import matmul from './suites/matmul.js';
+import training from './suites/training.js';
+
+const require = createRequire(import.meta.url);
+const Benchmark = require('benchmark');
+// benchmark.js inlines a test's source when it can, which loses closures: call fn by reference.
+Benchmark.support.decompilation = false;
+
+const SUITES = [matmul, training];
+const BENCH = { maxTime: 3, minSamples: 5 };   // seconds of sampling per case and side; ≥5 samples
+const WARMUP = { calls: 3, seconds: 1 };        // at least 3 calls, and at least 1 s unless one call is slower
+const CHECK_STEPS = 3;                          // calls whose results are compared before timing
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((f) => f.toLowerCase());
+if (process.argv.includes('--help')) {
+  console.log('usage: npm run bench [-- <filter>…]   (a case runs when its id contains any filter)');
+  console.log(`cases: ${SUITES.flatMap((s) => s.cases.map((c) => c.id)).join(', ')}`);
+  process.exit(0);
+}
+
+let maxAbsDiff = 0; // of the last compare()
+function compare(got, want, { rtol, atol }) {
+  maxAbsDiff = 0;
+  if (got.length !== want.length) return `length ${got.length} ≠ ${want.length}`;
+  let worst = 0, at = -1;
+  for (let i = 0; i < want.length; i++) {
+    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i] - want[i]));
+    const excess = Math.abs(got[i] - want[i]) - (atol + rtol * Math.abs(want[i]));
+    if (!(excess <= worst)) { worst = Number.isNaN(excess) ? Infinity : excess; at = i; }
+  }
+  return at < 0 ? undefined : `element ${at}: ${got[at]} vs webgrad ${want[at]} (tolerance rtol ${rtol}, atol ${atol})`;
+}
+
+const quantile = (sorted, q) => {
+  const at = (sorted.length - 1) * q, lo = Math.floor(at), hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+};
+
+async function measure(name, step) {
+  const t0 = performance.now();
+  for (let i = 0; i < WARMUP.calls || performance.now() - t0 < WARMUP.seconds * 1000; i++) await step();
+  let failure;
+  const bench = new Benchmark(name, {
+    ...BENCH,
+    defer: true,
+    fn(deferred) {
+      step().then(() => deferred.resolve(), (err) => { failure = err; deferred.resolve(); });
+    },
+  });
+  await new Promise((resolve) => bench.on('complete', resolve).run());
+  if (failure || bench.error) throw failure ?? bench.error;
+  const sample = [...bench.stats.sample].sort((a, b) => a - b).map((s) => s * 1000);
+  return {
+    medianMs: quantile(sample, 0.5),
+    meanMs: bench.stats.mean * 1000,
+    iqrMs: quantile(sample, 0.75) - quantile(sample, 0.25),
+    rmePct: bench.stats.rme,
+    samples: sample.length,
+    callsPerSample: bench.count,
+  };
+}
+
+const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
+
+async function main() {
+  const webgrad = await init({ backend: 'cpu' });
+  if (webgrad.reason) console.warn(`webgrad: ${webgrad.reason}`);
+  const sides = [
+    { name: 'webgrad-cpu', kind: 'webgrad', description: `webgrad ${webgrad.backend}: ${webgrad.adapter}` },
+    ...(await tfjsPeers()),
+  ];
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`, node: process.version,
+  };
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
+  for (const s of sides) console.log(`  ${s.name}: ${s.description}`);
+  for (const u of UNAVAILABLE) console.log(`  ${u.name}: ${u.reason}`);
+
+  const results = [];
+  for (const suite of SUITES) {
+    for (const c of suite.cases.filter((c) => filters.length === 0 || filters.some((f) => c.id.includes(f)))) {
+      console.log(`\n${c.id} — ${c.label}`);
+      const data = await c.prepare();
+      const row = { suite: suite.name, id: c.id, label: c.label, flops: c.flops, sides: {} };
+      let reference;
+      for (const side of sides) {
+        const skipped = c.skip?.(side.name);
+        if (skipped) { row.sides[side.name] = { skipped }; console.log(`  ${side.name.padEnd(12)} ${skipped}`); continue; }
+        await activate(side);
+        const impl = side.kind === 'webgrad' ? await c.webgrad(data) : await c.tfjs(side.tf, data);
+        try {
+          const outs = [];
+          for (let i = 0; i < CHECK_STEPS; i++) outs.push(await impl.step());
+          const values = new Float32Array(outs.reduce((n, o) => n + o.length, 0));
+          outs.reduce((at, o) => (values.set(o, at), at + o.length), 0);
+          if (side.kind === 'webgrad') reference = values;
+          const mismatch = side.kind === 'webgrad' ? undefined : compare(values, reference, c.tolerance);
+          if (mismatch) {
+            row.sides[side.name] = { error: `cross-check failed: ${mismatch}` };
+            console.log(`  ${side.name.padEnd(12)} CROSS-CHECK FAILED: ${mismatch}`);
+            continue;
+          }
+          const m = await measure(`${c.id} ${side.name}`, impl.step);
+          if (side.kind !== 'webgrad') m.maxAbsDiffVsWebgrad = maxAbsDiff;
+          if (c.flops) m.gflops = c.flops / (m.medianMs * 1e6);
+          row.sides[side.name] = m;
+          console.log(`  ${side.name.padEnd(12)} ${fmtMs(m.medianMs).padStart(8)} ms  ±${m.rmePct.toFixed(1)}%` +
+            (m.gflops ? `  ${m.gflops.toFixed(1).padStart(6)} GFLOP/s` : '') + `  (${m.samples} samples)`);
+        } catch (err) {
+          row.sides[side.name] = { error: String(err?.message ?? err) };
+          console.log(`  ${side.name.padEnd(12)} ERROR: ${err?.message ?? err}`);
+        } finally {
+          impl.dispose();
+        }
+      }
+      results.push(row);
+    }
+  }
+
+  const report = { date: new Date().toISOString(), filters, machine, backends: sides.map(({ name, description }) => ({ name, description })),
+    unavailable: UNAVAILABLE, settings: { ...BENCH, warmup: WARMUP, checkSteps: CHECK_STEPS }, results };
+  const md = markdown(report, sides.map((s) => s.name));
+  console.log(`\n${md}`);
+  const dir = path.join(here, 'results');
+  const base = filters.length ? 'filtered' : 'latest';
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(dir, `${base}.md`), md);
+  console.log(`wrote bench/results/${base}.json and ${base}.md`);
+}
+
+function markdown(report, names) {
+  const peers = names.filter((n) => n !== 'webgrad-cpu');
+  const cell = (r, n) => {
+    const s = r.sides[n];
+    if (!s) return '–';
+    if (s.skipped || s.error) return s.skipped ?? `error: ${s.error}`;
+    return `${fmtMs(s.medianMs)} ms ±${s.rmePct.toFixed(1)}%` + (s.gflops ? ` (${s.gflops.toFixed(1)} GFLOP/s)` : '');
+  };
+  const ratio = (r, n) => {
+    const a = r.sides[n], b = r.sides['webgrad-cpu'];
+    return a?.medianMs && b?.medianMs ? `${(a.medianMs / b.medianMs).toFixed(2)}×` : '–';
+  };
+  const lines = [
+    '# webgrad vs TensorFlow.js', '',
+    `${report.date}${report.filters.length ? ` — filtered: ${report.filters.join(', ')}` : ''}`, '',
+    `**Machine.** ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, ${report.machine.os}, Node ${report.machine.node}.`, '',
+    '**Backends.**', '',
+    ...report.backends.map((b) => `- ${b.name}: ${b.description}`),
+    ...report.unavailable.map((u) => `- ${u.name}: ${u.reason}`), '',
+    `**Method.** Median of benchmark.js samples (maxTime ${report.settings.maxTime} s, ≥${report.settings.minSamples} samples) after ≥${report.settings.warmup.calls} warm-up calls (≥${report.settings.warmup.seconds} s);`,
+    `± is benchmark.js's relative margin of error (95 %). Every call ends with a readback (\`await t.data()\`) of its result.`,
+    `Each peer's first ${report.settings.checkSteps} results were checked equal to webgrad's (f32 tolerance) before timing. Ratio = peer time / webgrad time (>1: webgrad faster).`, '',
+    `| case | ${names.join(' | ')} | ${peers.map((p) => `${p} / webgrad`).join(' | ')} |`,
+    `|---|${names.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|`,
+    ...report.results.map((r) => `| ${r.label} | ${names.map((n) => cell(r, n)).join(' | ')} | ${peers.map((p) => ratio(r, p)).join(' | ')} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
