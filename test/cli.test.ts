@@ -129,7 +129,7 @@ describe('the built CLI (dist/cli/main.js)', () => {
     [['--epochs', 'ten'], /--epochs must be an integer ≥ 1, got 'ten'/],
     [['--epochs', '0'], /--epochs must be an integer ≥ 1, got '0'/],
     [['--lr=0'], /--lr must be a positive number, got '0'/],
-    [['--device', 'tpu'], /--device must be one of auto, webgpu, cpu, got 'tpu'/],
+    [['--device', 'tpu'], /--device must be one of auto, webgpu, cpu, reference, got 'tpu'/],
     [['--tasks', '2.5'], /--tasks must be an integer ≥ 1, got '2.5'/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--out'], /argument missing/],

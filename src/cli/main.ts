@@ -17,14 +17,15 @@ Trains the article's multi-task net (4.1) and one-shot net (4.2) with Adam and M
 Options:
   --epochs N    epochs per experiment (default 1000)
   --lr X        Adam learning rate (default 0.001)
-  --device D    auto | webgpu | cpu (default auto: WebGPU through Dawn if it finds an adapter, else CPU)
+  --device D    auto | webgpu | cpu | reference (default auto: WebGPU through Dawn if it finds an
+                adapter, else the CPU; cpu is native C++, reference the float64 TypeScript oracle)
   --seed N      seed for the initial weights and the random data (default 0)
   --hidden N    MultiTaskNet hidden size (default 5)
   --tasks N     MultiTaskNet task count (default 3)
   --out DIR     output folder (default runs)
   -h, --help    print this help`;
 
-const DEVICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
+const DEVICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu', 'reference'];
 
 interface Options {
   epochs: number;
