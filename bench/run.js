@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // webgrad vs TensorFlow.js, side by side in one process: `npm run bench [-- <filter>…]`.
-// For every case and every side: same data, cross-check against webgrad's result, warm up, then
-// benchmark.js samples of one call each ending in a readback (`await t.data()`), for both sides.
+// Two pairings: webgrad-cpu vs tfjs-wasm/tfjs-cpu, and webgrad-webgpu vs tfjs-webgpu on the same Dawn
+// adapter. For every case and every side: same data, cross-check against webgrad's result, warm up,
+// then benchmark.js samples of one call each ending in a readback (`await t.data()`), for both sides;
+// WebGPU sides also report compute dispatches per call.
 // Writes bench/results/latest.{json,md} (filtered runs: filtered.{json,md}).
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,7 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init } from 'webgrad';
-import { UNAVAILABLE, activate, tfjsPeers } from './peers.js';
+// Internals of the built package (dist is built by `npm run bench`): the WebGPU dispatch counter.
+import { getBackend } from '../dist/device.js';
+import { UNAVAILABLE, activate, tfjsPeers, tfjsWebgpuPeer } from './peers.js';
 import matmul from './suites/matmul.js';
 import training from './suites/training.js';
 
@@ -22,6 +26,15 @@ const SUITES = [matmul, training];
 const BENCH = { maxTime: 3, minSamples: 5 };   // seconds of sampling per case and side; ≥5 samples
 const WARMUP = { calls: 3, seconds: 1 };        // at least 3 calls, and at least 1 s unless one call is slower
 const CHECK_STEPS = 3;                          // calls whose results are compared before timing
+const DISPATCH_STEPS = 10;                      // calls (after timing) over which dispatches per call are counted
+/** tfjs-webgpu segfaults after ≈65k launches in a loop that never yields (Dawn's buffer mappings). */
+const YIELD_EVERY = 500;
+
+/** Table order and what each table compares: the webgrad side first, then its peers. */
+const PAIRINGS = [
+  { id: 'cpu', title: 'CPU', webgrad: 'webgrad-cpu' },
+  { id: 'webgpu', title: 'WebGPU (same Dawn adapter)', webgrad: 'webgrad-webgpu', dispatches: true },
+];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((f) => f.toLowerCase());
@@ -79,9 +92,24 @@ async function main() {
   const webgrad = await init({ backend: 'cpu' });
   if (webgrad.reason) console.warn(`webgrad: ${webgrad.reason}`);
   const sides = [
-    { name: 'webgrad-cpu', kind: 'webgrad', description: `webgrad ${webgrad.backend}: ${webgrad.adapter}` },
+    { name: 'webgrad-cpu', kind: 'webgrad', pairing: 'cpu', description: `webgrad ${webgrad.backend}: ${webgrad.adapter}`,
+      activate: () => init({ backend: 'cpu' }) },
     ...(await tfjsPeers()),
   ];
+  let gpu;
+  try {
+    gpu = await init({ backend: 'webgpu' });
+  } catch (err) {
+    UNAVAILABLE.push({ name: 'webgrad-webgpu, tfjs-webgpu', reason: `unavailable: webgrad init({ backend: 'webgpu' }): ${err?.message ?? err}` });
+  }
+  await init({ backend: 'cpu' });
+  if (gpu) {
+    sides.push({ name: 'webgrad-webgpu', kind: 'webgrad', pairing: 'webgpu', description: `webgrad ${gpu.backend}: ${gpu.adapter}`,
+      activate: () => init({ backend: 'webgpu' }), dispatches: () => getBackend('webgpu').stats().dispatches });
+    const peer = await tfjsWebgpuPeer();
+    if (peer.unavailable) UNAVAILABLE.push({ name: 'tfjs-webgpu', reason: `unavailable: ${peer.unavailable}` });
+    else sides.push(peer);
+  }
   const cpus = os.cpus();
   const machine = {
     cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
@@ -95,46 +123,68 @@ async function main() {
   for (const suite of SUITES) {
     for (const c of suite.cases.filter((c) => filters.length === 0 || filters.some((f) => c.id.includes(f)))) {
       console.log(`\n${c.id} — ${c.label}`);
+      await init({ backend: 'cpu' }); // prepare() builds its data (host RNG) on the CPU
       const data = await c.prepare();
       const row = { suite: suite.name, id: c.id, label: c.label, flops: c.flops, sides: {} };
-      let reference;
+      // Each pairing's webgrad side is its peers' reference; webgrad-webgpu is itself checked against webgrad-cpu.
+      const references = {};
       for (const side of sides) {
         const skipped = c.skip?.(side.name);
-        if (skipped) { row.sides[side.name] = { skipped }; console.log(`  ${side.name.padEnd(12)} ${skipped}`); continue; }
-        await activate(side);
-        const impl = side.kind === 'webgrad' ? await c.webgrad(data) : await c.tfjs(side.tf, data);
+        if (skipped) { row.sides[side.name] = { skipped }; console.log(`  ${side.name.padEnd(14)} ${skipped}`); continue; }
+        let impl;
         try {
+          await activate(side);
+          impl = side.kind === 'webgrad' ? await c.webgrad(data) : await c.tfjs(side.tf, data);
+          let calls = 0;
+          const step = side.dispatches
+            ? async () => { if (++calls % YIELD_EVERY === 0) await new Promise(setImmediate); return impl.step(); }
+            : impl.step;
           const outs = [];
-          for (let i = 0; i < CHECK_STEPS; i++) outs.push(await impl.step());
+          for (let i = 0; i < CHECK_STEPS; i++) outs.push(await step());
           const values = new Float32Array(outs.reduce((n, o) => n + o.length, 0));
           outs.reduce((at, o) => (values.set(o, at), at + o.length), 0);
-          if (side.kind === 'webgrad') reference = values;
-          const mismatch = side.kind === 'webgrad' ? undefined : compare(values, reference, c.tolerance);
+          const reference = side.kind === 'webgrad' && side.pairing === 'cpu' ? undefined : references[side.pairing] ?? references.cpu;
+          if (side.kind === 'webgrad') references[side.pairing] = values;
+          const checked = side.pairing !== 'cpu' || side.kind !== 'webgrad';
+          if (checked && !reference) throw new Error('no webgrad result to cross-check against');
+          const mismatch = checked ? compare(values, reference, c.tolerance) : undefined;
           if (mismatch) {
+            if (side.kind === 'webgrad') delete references[side.pairing];
             row.sides[side.name] = { error: `cross-check failed: ${mismatch}` };
-            console.log(`  ${side.name.padEnd(12)} CROSS-CHECK FAILED: ${mismatch}`);
+            console.log(`  ${side.name.padEnd(14)} CROSS-CHECK FAILED: ${mismatch}`);
             continue;
           }
-          const m = await measure(`${c.id} ${side.name}`, impl.step);
-          if (side.kind !== 'webgrad') m.maxAbsDiffVsWebgrad = maxAbsDiff;
+          const diff = maxAbsDiff;
+          const m = await measure(`${c.id} ${side.name}`, step);
+          if (checked) m[side.kind === 'webgrad' ? 'maxAbsDiffVsWebgradCpu' : 'maxAbsDiffVsWebgrad'] = diff;
           if (c.flops) m.gflops = c.flops / (m.medianMs * 1e6);
+          if (side.dispatches) {
+            const n = c.dispatchSteps ?? DISPATCH_STEPS;
+            const before = side.dispatches();
+            for (let i = 0; i < n; i++) await step();
+            m.dispatchesPerCall = (side.dispatches() - before) / n;
+          }
           row.sides[side.name] = m;
-          console.log(`  ${side.name.padEnd(12)} ${fmtMs(m.medianMs).padStart(8)} ms  ±${m.rmePct.toFixed(1)}%` +
-            (m.gflops ? `  ${m.gflops.toFixed(1).padStart(6)} GFLOP/s` : '') + `  (${m.samples} samples)`);
+          console.log(`  ${side.name.padEnd(14)} ${fmtMs(m.medianMs).padStart(8)} ms  ±${m.rmePct.toFixed(1)}%` +
+            (m.gflops ? `  ${m.gflops.toFixed(1).padStart(6)} GFLOP/s` : '') + `  (${m.samples} samples)` +
+            (m.dispatchesPerCall !== undefined ? `  ${m.dispatchesPerCall} dispatches/call` : ''));
         } catch (err) {
           row.sides[side.name] = { error: String(err?.message ?? err) };
-          console.log(`  ${side.name.padEnd(12)} ERROR: ${err?.message ?? err}`);
+          console.log(`  ${side.name.padEnd(14)} ERROR: ${err?.message ?? err}`);
         } finally {
-          impl.dispose();
+          impl?.dispose();
         }
       }
       results.push(row);
     }
   }
 
+  const pairings = PAIRINGS.map((p) => ({ ...p, sides: sides.filter((s) => s.pairing === p.id).map((s) => s.name) }))
+    .filter((p) => p.sides.length > 0);
   const report = { date: new Date().toISOString(), filters, machine, backends: sides.map(({ name, description }) => ({ name, description })),
-    unavailable: UNAVAILABLE, settings: { ...BENCH, warmup: WARMUP, checkSteps: CHECK_STEPS }, results };
-  const md = markdown(report, sides.map((s) => s.name));
+    unavailable: UNAVAILABLE, pairings: pairings.map(({ id, title, sides }) => ({ id, title, sides })),
+    settings: { ...BENCH, warmup: WARMUP, checkSteps: CHECK_STEPS, dispatchSteps: DISPATCH_STEPS, yieldEvery: YIELD_EVERY }, results };
+  const md = markdown(report, pairings);
   console.log(`\n${md}`);
   const dir = path.join(here, 'results');
   const base = filters.length ? 'filtered' : 'latest';
@@ -144,17 +194,29 @@ async function main() {
   console.log(`wrote bench/results/${base}.json and ${base}.md`);
 }
 
-function markdown(report, names) {
-  const peers = names.filter((n) => n !== 'webgrad-cpu');
+function markdown(report, pairings) {
   const cell = (r, n) => {
     const s = r.sides[n];
     if (!s) return '–';
     if (s.skipped || s.error) return s.skipped ?? `error: ${s.error}`;
     return `${fmtMs(s.medianMs)} ms ±${s.rmePct.toFixed(1)}%` + (s.gflops ? ` (${s.gflops.toFixed(1)} GFLOP/s)` : '');
   };
-  const ratio = (r, n) => {
-    const a = r.sides[n], b = r.sides['webgrad-cpu'];
+  const ratio = (r, n, base) => {
+    const a = r.sides[n], b = r.sides[base];
     return a?.medianMs && b?.medianMs ? `${(a.medianMs / b.medianMs).toFixed(2)}×` : '–';
+  };
+  const dispatches = (r, n) => (r.sides[n]?.dispatchesPerCall !== undefined ? String(+r.sides[n].dispatchesPerCall.toFixed(1)) : 'n/a');
+  const table = (p) => {
+    const peers = p.sides.filter((n) => n !== p.webgrad);
+    const extra = p.dispatches ? p.sides.map((n) => `${n} dispatches/call`) : [];
+    return [
+      `## ${p.title}`, '',
+      `| case | ${p.sides.join(' | ')} | ${peers.map((n) => `${n} / ${p.id === 'cpu' ? 'webgrad' : p.webgrad}`).join(' | ')} |${extra.map((e) => ` ${e} |`).join('')}`,
+      `|---|${p.sides.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|${extra.map(() => '---:|').join('')}`,
+      ...report.results.map((r) => `| ${r.label} | ${p.sides.map((n) => cell(r, n)).join(' | ')} | ${peers.map((n) => ratio(r, n, p.webgrad)).join(' | ')} |` +
+        (p.dispatches ? p.sides.map((n) => ` ${dispatches(r, n)} |`).join('') : '')),
+      '',
+    ];
   };
   const lines = [
     '# webgrad vs TensorFlow.js', '',
@@ -165,11 +227,9 @@ function markdown(report, names) {
     ...report.unavailable.map((u) => `- ${u.name}: ${u.reason}`), '',
     `**Method.** Median of benchmark.js samples (maxTime ${report.settings.maxTime} s, ≥${report.settings.minSamples} samples) after ≥${report.settings.warmup.calls} warm-up calls (≥${report.settings.warmup.seconds} s);`,
     `± is benchmark.js's relative margin of error (95 %). Every call ends with a readback (\`await t.data()\`) of its result.`,
-    `Each peer's first ${report.settings.checkSteps} results were checked equal to webgrad's (f32 tolerance) before timing. Ratio = peer time / webgrad time (>1: webgrad faster).`, '',
-    `| case | ${names.join(' | ')} | ${peers.map((p) => `${p} / webgrad`).join(' | ')} |`,
-    `|---|${names.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|`,
-    ...report.results.map((r) => `| ${r.label} | ${names.map((n) => cell(r, n)).join(' | ')} | ${peers.map((p) => ratio(r, p)).join(' | ')} |`),
-    '',
+    `Each peer's first ${report.settings.checkSteps} results were checked equal to webgrad's (f32 tolerance) before timing; webgrad-webgpu's were checked against webgrad-cpu's. Ratio = peer time / webgrad time (>1: webgrad faster).`,
+    `Dispatches/call: WebGPU compute dispatches per call, averaged over ${report.settings.dispatchSteps} calls after timing (webgrad: \`getBackend('webgpu').stats().dispatches\`; tfjs-webgpu: calls of its backend's \`recordAndSubmit\`, one per \`dispatchWorkgroups\`). WebGPU sides yield to the event loop every ${report.settings.yieldEvery} calls.`, '',
+    ...pairings.flatMap(table),
   ];
   return lines.join('\n');
 }

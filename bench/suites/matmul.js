@@ -12,6 +12,7 @@ export default {
     id: `matmul/${n}`,
     label: `matmul ${n}×${n}·${n}×${n}`,
     flops: 2 * n ** 3,
+    dispatchSteps: 1, // one matmul per call: one call is enough to count its dispatches (2048 on lavapipe: seconds a call)
     // Summation order differs between GEMMs: |Δ| grows with the length n of each dot product.
     tolerance: { rtol: 1e-5, atol: 2e-5 * n },
     skip: (peer) => (peer === 'tfjs-cpu' && n > TFJS_CPU_MAX ? 'skipped (too slow)' : undefined),
