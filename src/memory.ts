@@ -96,15 +96,15 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
+    if (result instanceof Promise) {
+      throw new Error('tidy: the function must be synchronous (it returned a Promise); await outside tidy');
+    }
   } catch (err) {
     scopes.splice(scopes.indexOf(scope), 1);
     for (const t of scope) t.dispose();
     throw err;
   }
   scopes.splice(scopes.indexOf(scope), 1);
-  if (result instanceof Promise) {
-    throw new Error('tidy: the function must be synchronous (it returned a Promise); await outside tidy');
-  }
   const kept = new Set<unknown>();
   collectResult(result, kept);
   for (const t of scope) {

@@ -356,6 +356,17 @@ describe('tidy and memory', () => {
     expect(made!.isDisposed).toBe(true);
   });
 
+  test('tidy rejects an async function and disposes what it created before returning', () => {
+    let made: Tensor | null = null;
+    expect(() =>
+      tidy(() => {
+        made = tensor([1, 2]).exp();
+        return Promise.resolve(made) as unknown as Tensor;
+      }),
+    ).toThrow('tidy: the function must be synchronous');
+    expect(made!.isDisposed).toBe(true);
+  });
+
   test('memory().tensors stays flat over 10,000 tidy training steps of a small MLP', () => {
     const w1 = randn([4, 5], { requiresGrad: true });
     const b1 = randn([5], { requiresGrad: true });
