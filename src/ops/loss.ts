@@ -5,6 +5,7 @@
 import { contiguousLayout } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp } from './op.js';
+import { contiguousStorage } from './reduce.js';
 
 /** Per-row cross-entropy of logits [N, C] against target distributions [N, C]; out [N]. */
 const crossEntropyOp = defineOp({
@@ -12,9 +13,9 @@ const crossEntropyOp = defineOp({
   shape: ([x]) => x.shape.slice(0, -1),
   forward(backend, [x, q]) {
     const [rows, classes] = [x.size / x.shape[x.ndim - 1], x.shape[x.ndim - 1]];
-    const xs = x.isContiguous() ? x.storage : backend.unary('copy', x.storage, x.layout, 0);
-    const logp = backend.softmax(xs, x.isContiguous() ? x.layout.offset : 0, { outer: rows, size: classes, inner: 1 }, true);
-    if (xs !== x.storage) backend.release(xs);
+    const src = contiguousStorage(backend, x);
+    const logp = backend.softmax(src.storage, src.offset, { outer: rows, size: classes, inner: 1 }, true);
+    if (src.temporary) backend.release(src.storage);
     const weighted = backend.binary('mul', logp, contiguousLayout(x.shape), q.storage, q.layout);
     backend.release(logp);
     const summed = backend.reduce('sum', weighted, 0, { outer: rows, size: classes, inner: 1 });

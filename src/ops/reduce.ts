@@ -7,7 +7,7 @@ import { equal } from './elementwise.js';
 import { apply, defineOp } from './op.js';
 
 /** A contiguous storage for `x`, and whether the caller must release it. */
-function contiguousStorage(backend: Backend, x: Tensor): { storage: Storage; offset: number; temporary: boolean } {
+export function contiguousStorage(backend: Backend, x: Tensor): { storage: Storage; offset: number; temporary: boolean } {
   if (isContiguous(x.layout)) return { storage: x.storage, offset: x.layout.offset, temporary: false };
   return { storage: backend.unary('copy', x.storage, x.layout, 0), offset: 0, temporary: true };
 }
