@@ -4,7 +4,8 @@
 // adapter. For every case and every side: same data, cross-check against webgrad's result, warm up,
 // then benchmark.js samples of one call each ending in a readback (`await t.data()`), for both sides;
 // WebGPU sides also report compute dispatches per call.
-// Writes bench/results/latest.{json,md} (filtered runs: filtered.{json,md}).
+// Writes bench/results/latest.{json,md} (filtered runs: filtered.{json,md}; --out=NAME: NAME.{json,md}),
+// then, after an unfiltered run, regenerates README.md's Performance tables (readme.js).
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,14 @@ import { init } from 'webgrad';
 // Internals of the built package (dist is built by `npm run bench`): the WebGPU dispatch counter.
 import { getBackend } from '../dist/device.js';
 import { UNAVAILABLE, activate, tfjsPeers, tfjsWebgpuPeer } from './peers.js';
+import { updateReadme } from './readme.js';
+import { fmtMs, markdown } from './report.js';
+import adam from './suites/adam.js';
+import crossEntropy from './suites/cross-entropy.js';
+import elementwise from './suites/elementwise.js';
+import linearMatmul from './suites/linear-matmul.js';
 import matmul from './suites/matmul.js';
+import reduce from './suites/reduce.js';
 import training from './suites/training.js';
 
 const require = createRequire(import.meta.url);
@@ -22,7 +30,7 @@ const Benchmark = require('benchmark');
 // benchmark.js inlines a test's source when it can, which loses closures: call fn by reference.
 Benchmark.support.decompilation = false;
 
-const SUITES = [matmul, training];
+const SUITES = [matmul, linearMatmul, elementwise, reduce, crossEntropy, adam, training];
 const BENCH = { maxTime: 3, minSamples: 5 };   // seconds of sampling per case and side; ≥5 samples
 const WARMUP = { calls: 3, seconds: 1 };        // at least 3 calls, and at least 1 s unless one call is slower
 const CHECK_STEPS = 3;                          // calls whose results are compared before timing
@@ -38,8 +46,11 @@ const PAIRINGS = [
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((f) => f.toLowerCase());
+/** Results file name: another machine's run is kept as its own <name>.json, shown in the README too. */
+const out = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? (filters.length ? 'filtered' : 'latest');
 if (process.argv.includes('--help')) {
-  console.log('usage: npm run bench [-- <filter>…]   (a case runs when its id contains any filter)');
+  console.log('usage: npm run bench [-- [--out=NAME] <filter>…]   (a case runs when its id contains any filter;');
+  console.log('       results go to bench/results/NAME.{json,md}, default latest, or filtered when filtered)');
   console.log(`cases: ${SUITES.flatMap((s) => s.cases.map((c) => c.id)).join(', ')}`);
   process.exit(0);
 }
@@ -85,8 +96,6 @@ async function measure(name, step) {
     callsPerSample: bench.count,
   };
 }
-
-const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
 
 async function main() {
   const webgrad = await init({ backend: 'cpu' });
@@ -141,6 +150,7 @@ async function main() {
             : impl.step;
           const outs = [];
           for (let i = 0; i < CHECK_STEPS; i++) outs.push(await step());
+          if (impl.state) outs.push(...(await impl.state()));
           const values = new Float32Array(outs.reduce((n, o) => n + o.length, 0));
           outs.reduce((at, o) => (values.set(o, at), at + o.length), 0);
           const reference = side.kind === 'webgrad' && side.pairing === 'cpu' ? undefined : references[side.pairing] ?? references.cpu;
@@ -182,56 +192,16 @@ async function main() {
   const pairings = PAIRINGS.map((p) => ({ ...p, sides: sides.filter((s) => s.pairing === p.id).map((s) => s.name) }))
     .filter((p) => p.sides.length > 0);
   const report = { date: new Date().toISOString(), filters, machine, backends: sides.map(({ name, description }) => ({ name, description })),
-    unavailable: UNAVAILABLE, pairings: pairings.map(({ id, title, sides }) => ({ id, title, sides })),
+    unavailable: UNAVAILABLE, pairings: pairings.map(({ id, title, webgrad, dispatches = false, sides }) => ({ id, title, webgrad, dispatches, sides })),
     settings: { ...BENCH, warmup: WARMUP, checkSteps: CHECK_STEPS, dispatchSteps: DISPATCH_STEPS, yieldEvery: YIELD_EVERY }, results };
-  const md = markdown(report, pairings);
+  const md = markdown(report);
   console.log(`\n${md}`);
   const dir = path.join(here, 'results');
-  const base = filters.length ? 'filtered' : 'latest';
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(path.join(dir, `${base}.md`), md);
-  console.log(`wrote bench/results/${base}.json and ${base}.md`);
-}
-
-function markdown(report, pairings) {
-  const cell = (r, n) => {
-    const s = r.sides[n];
-    if (!s) return '–';
-    if (s.skipped || s.error) return s.skipped ?? `error: ${s.error}`;
-    return `${fmtMs(s.medianMs)} ms ±${s.rmePct.toFixed(1)}%` + (s.gflops ? ` (${s.gflops.toFixed(1)} GFLOP/s)` : '');
-  };
-  const ratio = (r, n, base) => {
-    const a = r.sides[n], b = r.sides[base];
-    return a?.medianMs && b?.medianMs ? `${(a.medianMs / b.medianMs).toFixed(2)}×` : '–';
-  };
-  const dispatches = (r, n) => (r.sides[n]?.dispatchesPerCall !== undefined ? String(+r.sides[n].dispatchesPerCall.toFixed(1)) : 'n/a');
-  const table = (p) => {
-    const peers = p.sides.filter((n) => n !== p.webgrad);
-    const extra = p.dispatches ? p.sides.map((n) => `${n} dispatches/call`) : [];
-    return [
-      `## ${p.title}`, '',
-      `| case | ${p.sides.join(' | ')} | ${peers.map((n) => `${n} / ${p.id === 'cpu' ? 'webgrad' : p.webgrad}`).join(' | ')} |${extra.map((e) => ` ${e} |`).join('')}`,
-      `|---|${p.sides.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|${extra.map(() => '---:|').join('')}`,
-      ...report.results.map((r) => `| ${r.label} | ${p.sides.map((n) => cell(r, n)).join(' | ')} | ${peers.map((n) => ratio(r, n, p.webgrad)).join(' | ')} |` +
-        (p.dispatches ? p.sides.map((n) => ` ${dispatches(r, n)} |`).join('') : '')),
-      '',
-    ];
-  };
-  const lines = [
-    '# webgrad vs TensorFlow.js', '',
-    `${report.date}${report.filters.length ? ` — filtered: ${report.filters.join(', ')}` : ''}`, '',
-    `**Machine.** ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, ${report.machine.os}, Node ${report.machine.node}.`, '',
-    '**Backends.**', '',
-    ...report.backends.map((b) => `- ${b.name}: ${b.description}`),
-    ...report.unavailable.map((u) => `- ${u.name}: ${u.reason}`), '',
-    `**Method.** Median of benchmark.js samples (maxTime ${report.settings.maxTime} s, ≥${report.settings.minSamples} samples) after ≥${report.settings.warmup.calls} warm-up calls (≥${report.settings.warmup.seconds} s);`,
-    `± is benchmark.js's relative margin of error (95 %). Every call ends with a readback (\`await t.data()\`) of its result.`,
-    `Each peer's first ${report.settings.checkSteps} results were checked equal to webgrad's (f32 tolerance) before timing; webgrad-webgpu's were checked against webgrad-cpu's. Ratio = peer time / webgrad time (>1: webgrad faster).`,
-    `Dispatches/call: WebGPU compute dispatches per call, averaged over ${report.settings.dispatchSteps} calls after timing (webgrad: \`getBackend('webgpu').stats().dispatches\`; tfjs-webgpu: calls of its backend's \`recordAndSubmit\`, one per \`dispatchWorkgroups\`). WebGPU sides yield to the event loop every ${report.settings.yieldEvery} calls.`, '',
-    ...pairings.flatMap(table),
-  ];
-  return lines.join('\n');
+  writeFileSync(path.join(dir, `${out}.json`), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(dir, `${out}.md`), md);
+  console.log(`wrote bench/results/${out}.json and ${out}.md`);
+  if (!filters.length) console.log(updateReadme() ? 'README.md: Performance tables regenerated' : 'README.md: Performance tables unchanged');
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 // Square f32 matmul C = A·B, N = 256…2048: the GEMM throughput behind every Linear layer.
-import { manualSeed, randn, tensor } from 'webgrad';
+import { gemmTolerance, opCase } from './common.js';
 
 const SIZES = [256, 512, 1024, 2048];
 /** tfjs-cpu is ≈0.5 GFLOP/s: 1024³ would take ≈4 s a call, 2048³ ≈35 s. */
@@ -13,43 +13,13 @@ export default {
     label: `matmul ${n}×${n}·${n}×${n}`,
     flops: 2 * n ** 3,
     dispatchSteps: 1, // one matmul per call: one call is enough to count its dispatches (2048 on lavapipe: seconds a call)
-    // Summation order differs between GEMMs: |Δ| grows with the length n of each dot product.
-    tolerance: { rtol: 1e-5, atol: 2e-5 * n },
+    tolerance: gemmTolerance(n),
     skip: (peer) => (peer === 'tfjs-cpu' && n > TFJS_CPU_MAX ? 'skipped (too slow)' : undefined),
-    async prepare() {
-      manualSeed(n);
-      const a = randn([n, n]);
-      const b = randn([n, n]);
-      const data = { a: await a.data(), b: await b.data() };
-      a.dispose();
-      b.dispose();
-      return data;
-    },
-    async webgrad({ a, b }) {
-      const ta = tensor(a, { shape: [n, n] });
-      const tb = tensor(b, { shape: [n, n] });
-      return {
-        async step() {
-          const c = ta.matmul(tb);
-          const out = await c.data();
-          c.dispose();
-          return out;
-        },
-        dispose: () => [ta, tb].forEach((t) => t.dispose()),
-      };
-    },
-    async tfjs(tf, { a, b }) {
-      const ta = tf.tensor2d(a, [n, n]);
-      const tb = tf.tensor2d(b, [n, n]);
-      return {
-        async step() {
-          const c = tf.matMul(ta, tb);
-          const out = await c.data();
-          c.dispose();
-          return out;
-        },
-        dispose: () => tf.dispose([ta, tb]),
-      };
-    },
+    ...opCase({
+      seed: n,
+      inputs: { a: [n, n], b: [n, n] },
+      webgrad: ({ a, b }) => a.matmul(b),
+      tfjs: (tf, { a, b }) => tf.matMul(a, b),
+    }),
   })),
 };

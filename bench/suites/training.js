@@ -1,6 +1,7 @@
 // One full training step (forward, per-task MSE summed, backward, Adam) of three multi-task nets.
 // Both sides start from the same weights (webgrad's init, copied to tfjs) and see the same data.
 import { manualSeed, models, nn, optim, randn, tensor, tidy } from 'webgrad';
+import { ADAM, readBack, tfjsVariables } from './common.js';
 
 /**
  * Each net is a trunk (Linear layers, optional ReLU) feeding heads, head i fit to target columns
@@ -40,8 +41,6 @@ const NETS = [
 ];
 
 const SEED = 0;
-/** torch.optim.Adam's defaults; tfjs's Adam defaults to epsilon 1e-7, so it is set explicitly. */
-const ADAM = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 export default {
   name: 'train',
@@ -81,16 +80,13 @@ export default {
       const targets = net.heads.map((h) => y.narrow(1, h.col, h.width));
       return {
         async step() {
-          const loss = tidy(() => {
+          return readBack(tidy(() => {
             optimizer.zeroGrad();
             const total = net.forward(model, x).map((out, i) => criterion.forward(out, targets[i])).reduce((a, b) => a.add(b));
             total.backward();
             optimizer.step();
             return total.detach();
-          });
-          const out = await loss.data();
-          loss.dispose();
-          return out;
+          }));
         },
         dispose() {
           [x, y, ...targets, ...params].forEach((t) => t.dispose());
@@ -99,7 +95,7 @@ export default {
       };
     },
     async tfjs(tf, data) {
-      const vars = data.params.map((p, i) => tf.variable(tf.tensor(p.values, p.shape), true, `${net.id}/${i}/${tf.getBackend()}/${Math.random()}`));
+      const vars = tfjsVariables(tf, data.params, net.id);
       const layer = (h, k) => tf.add(tf.matMul(h, vars[2 * k], false, true), vars[2 * k + 1]); // x·Wᵀ + b, W [out, in]
       const x = tf.tensor2d(data.x, [net.batch, net.inputDim]);
       const y = tf.tensor2d(data.y, [net.batch, net.outputs]);
@@ -116,10 +112,7 @@ export default {
       };
       return {
         async step() {
-          const loss = tf.tidy(() => optimizer.minimize(lossFn, true, vars));
-          const out = await loss.data();
-          loss.dispose();
-          return out;
+          return readBack(tf.tidy(() => optimizer.minimize(lossFn, true, vars)));
         },
         dispose() {
           tf.dispose([x, y, ...targets, ...vars]);
