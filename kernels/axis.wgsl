@@ -14,6 +14,7 @@ struct Params {
   outer: u32,
   size: u32,
   inner: u32,
+  scale: f32, // reduce's sum: multiplies the total (1/size for a mean); softmax ignores it
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

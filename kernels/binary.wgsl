@@ -5,15 +5,11 @@ override A_CONTIGUOUS: bool;
 override B_CONTIGUOUS: bool;
 
 #include "strided.wgsl"
-#include "nan.wgsl"
+#include "binary_op.wgsl"
 
 @group(0) @binding(1) var<storage, read> a_buf: array<f32>;
 @group(0) @binding(2) var<storage, read> b_buf: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y_buf: array<f32>;
-
-fn f(a: f32, b: f32) -> f32 {
-  return {{OP}};
-}
 
 fn element(i: u32) {
   y_buf[i] = f(a_buf[offset_a(i)], b_buf[offset_b(i)]);

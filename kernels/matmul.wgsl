@@ -1,41 +1,13 @@
-// matmul.wgsl — C[b] = A[b] · B[b] (+ bias[j] on every row), batched: A is a [batch, m, k] view and B
-// a [batch, k, n] view with any strides (a transposed operand is swapped strides, a broadcast batch
-// stride 0); C is [batch, m, n] contiguous. A and B are bound as vec4 arrays and read by scalar or by
-// vec4 as the layout allows.
+// matmul.wgsl — C[b] = A[b] · B[b] (+ bias[j] on every row), batched, with workgroup-memory tiles:
+// the kernel for GPUs. Views, bindings, layout overrides and the epilogue: matmul_io.wgsl.
 // Tiling: a workgroup of 16×16 threads computes a 64×64 tile of C, each thread a 4×4 block held in
 // registers. K advances in steps of 16: the workgroup stages a 64×16 slab of A and a 16×64 slab of B
 // in workgroup memory (as vec4 along m and along n), then every thread runs 16 rank-1 updates of its
 // block. Grid: x = ⌈n/64⌉, y = ⌈m/64⌉, z = batch.
-// Overrides select how slabs are loaded (0: scalar from any strides; vec4 loads need a unit stride on
-// the named dim, the other strides and the offset multiples of 4, and that dim's size a multiple of 4):
-//   A_MODE  1: vec4 along k (row-major A)   2: vec4 along m (transposed A)
-//   B_MODE  1: vec4 along n (row-major B)   2: vec4 along k (transposed B)
-//   HAS_BIAS: add bias[bias_offset + j · bias_stride] to column j.
 // load_scalar takes the operand and its tile by pointer.
 requires unrestricted_pointer_parameters, pointer_composite_access;
 
-override A_MODE: u32;
-override B_MODE: u32;
-override HAS_BIAS: bool;
-
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  a_offset: u32,
-  b_offset: u32,
-  bias_offset: u32,
-  bias_stride: i32,
-  pad: u32,
-  a_strides: vec4<i32>, // batch, m, k
-  b_strides: vec4<i32>, // batch, k, n
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a_buf: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> b_buf: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> bias_buf: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c_buf: array<f32>;
+#include "matmul_io.wgsl"
 
 const TILE = 64u;
 const TILE_K = 16u;
@@ -137,9 +109,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     for (var j = 0u; j < 4u; j++) {
       let col = col0 + lid.x * 4u + j;
       if (col >= params.n) { break; }
-      var value = acc[i][j];
-      if (HAS_BIAS) { value += bias_buf[i32(params.bias_offset) + i32(col) * params.bias_stride]; }
-      c_buf[(wg.z * params.m + row) * params.n + col] = value;
+      store_c(wg.z, row, col, acc[i][j]);
     }
   }
 }

@@ -1,36 +1,77 @@
-// optimizer.wgsl — shared by adam and sgd (included, not compiled alone): the parameter θ, read and
-// written in place, contiguous from 0 like every state buffer, and its gradient, a strided view of
-// the same shape. Each kernel's Params struct starts with `grad: GradView`, and it defines
-// `fn element(i: u32)`, which the entry point here runs for every element i < count. Grid: see view.wgsl.
-// Override GRAD_CONTIGUOUS skips the index arithmetic when the gradient is a contiguous run.
-override GRAD_CONTIGUOUS: bool;
-
+// optimizer.wgsl — the multi-tensor launch shared by adam and sgd (included, not compiled alone): one
+// dispatch updates every element of up to 16 tensors in place.
+// Computes: for each element, x = load(k, e); x = update(x); store(k, e, x), where the including
+// kernel defines struct Hyper (8 words), struct Element (theta, grad, then its state fields) and
+// fn update(x: Element) -> Element.
+// Layout: tensor k's element e has
+//   - its gradient at grad_offset + e, or at the strided view (grad_rank, grad_shape, grad_strides);
+//   - its read-write operands — θ, then the state slices (moments, momentum buffer) — at
+//     operands[j] + e, each contiguous in its own buffer (the state of many tensors shares a buffer).
+// WGSL cannot index an array of bindings, so the host generates the kernel for each launch shape,
+// filling the placeholders (written here without their braces, which would be filled too):
+//   BINDINGS  one storage declaration `b<n>` per distinct buffer, read-only ones (gradients) first;
+//   TENSORS   the tensor count;
+//   LOADS, STORES  one switch case per tensor, moving its element between its bindings and an
+//             Element (a strided gradient's case does the index arithmetic, a contiguous one not).
+// Grid: view.wgsl's (256 threads, 1024 elements per workgroup), each tensor starting on a workgroup
+// of its own: tensor k takes groups first_group_k … first_group_{k+1} − 1, so a workgroup finds its
+// one tensor by a scan of the table and all its threads take the same case of the switches.
 #include "view.wgsl"
 
-struct GradView {
+const TENSORS = {{TENSORS}}u;
+
+struct TensorSlice {
+  first_group: u32,
   count: u32,
-  rank: u32,
-  offset: u32,
-  pad: u32,
-  shape: array<vec4<u32>, 2>,
-  strides: array<vec4<i32>, 2>,
+  grad_offset: u32,
+  grad_rank: u32,
+  operands: vec4<u32>,
+  grad_shape: array<vec4<u32>, 2>,
+  grad_strides: array<vec4<i32>, 2>,
 }
 
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> param: array<f32>;
+struct Params {
+  hyper: Hyper,
+  tensors: array<TensorSlice, TENSORS>,
+}
 
-fn grad_at(i: u32) -> f32 {
-  let view = params.grad;
-  if (GRAD_CONTIGUOUS) { return grad[view.offset + i]; }
-  return grad[strided_offset(i, view.offset, view.rank, view.shape, view.strides)];
+@group(0) @binding(0) var<uniform> params: Params;
+
+{{BINDINGS}}
+
+fn strided_grad(k: u32, e: u32) -> u32 {
+  let s = params.tensors[k];
+  return strided_offset(e, s.grad_offset, s.grad_rank, s.grad_shape, s.grad_strides);
+}
+
+fn load(k: u32, e: u32, at: vec4<u32>, grad_at: u32) -> Element {
+  var x: Element;
+  switch k {
+{{LOADS}}
+    default: {}
+  }
+  return x;
+}
+
+fn store(k: u32, e: u32, at: vec4<u32>, x: Element) {
+  switch k {
+{{STORES}}
+    default: {}
+  }
 }
 
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let first = first_element(wg, groups, t);
+  let group = wg.y * groups.x + wg.x;
+  var k = 0u;
+  while (k + 1u < TENSORS && group >= params.tensors[k + 1u].first_group) { k++; }
+  let first = (group - params.tensors[k].first_group) * WORKGROUP * PER_THREAD + t;
+  let count = params.tensors[k].count;
+  let at = params.tensors[k].operands;
+  let grad_at = params.tensors[k].grad_offset;
   for (var j = 0u; j < PER_THREAD; j++) {
-    let i = first + j * WORKGROUP;
-    if (i >= params.grad.count) { return; }
-    element(i);
+    let e = first + j * WORKGROUP;
+    if (e >= count) { return; }
+    store(k, e, at, update(load(k, e, at, grad_at)));
   }
 }

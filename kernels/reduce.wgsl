@@ -1,5 +1,6 @@
-// reduce.wgsl — y[o, i] = sum or max over r of x[offset + (o · size + r) · inner + i]: a contiguous
-// tensor seen as [outer, size, inner], reduced along the middle axis; y is [outer, inner] contiguous.
+// reduce.wgsl — y[o, i] = scale · sum, or max, over r of x[offset + (o · size + r) · inner + i]: a
+// contiguous tensor seen as [outer, size, inner], reduced along the middle axis (scale = 1/size: a
+// mean in one launch); y is [outer, inner] contiguous.
 // Tiling (axis.wgsl): THREADS_PER_OUTPUT threads per output, 256 / THREADS_PER_OUTPUT outputs per
 // workgroup; each thread folds every THREADS_PER_OUTPUT-th element, then the partials tree-reduce
 // in workgroup memory. Overrides: THREADS_PER_OUTPUT; IS_MAX (max, NaN-propagating like the CPU
@@ -18,6 +19,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   }
   let total = row_total(row, acc, IS_MAX);
   if (row.lane == 0u && row.in_range) {
-    y_buf[row.index] = total;
+    y_buf[row.index] = select(params.scale * total, total, IS_MAX);
   }
 }

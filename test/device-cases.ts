@@ -45,6 +45,7 @@ export const opCases: Case[] = [
   ['sum dims keepdim', (a) => a.sum([0, 2], true), [s(5, 6, 7)]],
   ['sum large', (a) => a.sum(-1), [s(3, 5000)]],
   ['mean', (a) => a.mean(-2), [s(4, 9, 3)]],
+  ['mean over two dims', (a) => a.mean([0, 2], true), [s(4, 9, 3)]],
   ['max all', (a) => a.max(), [s(37)]],
   ['max dim', (a) => a.max(0, true), [s(6, 11)]],
   ['softmax', (a) => a.softmax(-1), [s(5, 10)]],
@@ -58,6 +59,7 @@ export const opCases: Case[] = [
   ['linear without bias, 3-D input', (x, w) => F.linear(x, w), [s(2, 7, 13), s(9, 13)]],
   ['linear on a transposed input', (x, w, b) => F.linear(x.T, w, b), [s(6, 33), s(4, 6), s(4)]],
   ['mseLoss', (a, b) => F.mseLoss(a, b), [s(100, 1), s(100, 1)]],
+  ['mseLoss sum, transposed target', (a, b) => F.mseLoss(a, b.T, { reduction: 'sum' }), [s(7, 300), s(300, 7)]],
   ['crossEntropy with indices and smoothing', (l, t) => F.crossEntropy(l, t, { labelSmoothing: 0.1 }), [s(6, 5), index([0, 4, 2, 2, 1, 3])]],
   ['crossEntropy with probabilities', (l, p) => F.crossEntropy(l, p, { reduction: 'none' }), [s(4, 9), pos(4, 9)]],
   ['binaryCrossEntropyWithLogits', (l, t) => F.binaryCrossEntropyWithLogits(l.mul(20), t), [s(3, 7), pos(3, 7)]],
@@ -72,5 +74,6 @@ export const secondOrderCases: Case[] = [
       ['tanh', (x: Tensor) => x.tanh()],
     ] as const
   ).map(([name, f]): Case => [`d²/dx² ${name}`, (x) => grad(f(x).sum(), x, { createGraph: true })[0], [s(6)]]),
+  ['mseLoss second derivative', (a, b) => grad(F.mseLoss(a.tanh(), b), a, { createGraph: true })[0], [s(5, 3), s(5, 3)]],
   ['matmul mixed second derivative', (a, b) => grad(a.matmul(b).pow(2).sum(), a, { createGraph: true })[0], [s(4, 3), s(3, 5)]],
 ];

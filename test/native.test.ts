@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { Backend, Storage, UnaryOp, BinaryOp } from '../src/backend/backend.js';
+import type { AdamTensor, Backend, BinaryOp, SgdTensor, Storage, StorageSlice, UnaryOp } from '../src/backend/backend.js';
 import { loadNativeBackend } from '../src/backend/native/index.js';
 import { NativeBackend, type NativeAddon } from '../src/backend/native/native.js';
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
@@ -295,30 +295,47 @@ describe('native backend vs reference backend', () => {
     expect(native.fill(0, 1).length).toBe(0);
   });
 
-  test('adamStep (Adam, AdamW, AMSGrad) and sgdStep (momentum, dampening, Nesterov, weight decay) with strided gradients', async () => {
+  test('adamStep (Adam, AdamW, AMSGrad) and sgdStep (momentum, dampening, Nesterov, weight decay): two tensors per call, strided gradients, slices at offsets', async () => {
     const shape = [6, 7];
     const n = sizeOf(shape);
+    // Tensor 0's θ from offset 0 of its storage, tensor 1's from offset 5; their state packed into one storage per kind, as the optimizers pack it.
+    const thetas = () => [upload(normals(n)), upload(normals(n + 5))];
+    const THETA_AT = [0, 5];
+    const packed = () => upload(new Float32Array(2 * n));
+    const slice = (storage: Storage, k: number, at = k * n): StorageSlice => ({ storage, offset: at });
+    const grads = (t: number) =>
+      [0, 1].map(() => {
+        const g = randomView(shape);
+        const [ng, rg] = upload(normals(g.length).map((v) => v * (t < 3 ? 2 : 0.1)));
+        return { layout: g.layout, native: ng, ref: rg };
+      });
     const adamHypers = [
       { amsgrad: false, gradDecay: 0, paramScale: 1 },
       { amsgrad: true, gradDecay: 0.1, paramScale: 1 },
       { amsgrad: false, gradDecay: 0, paramScale: 1 - 0.01 * 0.1 },
     ];
     for (const { amsgrad, gradDecay, paramScale } of adamHypers) {
-      const [np, rp] = upload(normals(n));
-      const [nm, rm] = upload(new Float32Array(n));
-      const [nv, rv] = upload(new Float32Array(n));
-      const [nx, rx] = amsgrad ? upload(new Float32Array(n)) : [null, null];
+      const ps = thetas();
+      const [m, v, x] = [packed(), packed(), packed()];
       for (let t = 1; t <= 4; t++) {
-        const g = randomView(shape);
-        const [ng, rg] = upload(normals(g.length).map((v) => v * (t < 3 ? 2 : 0.1)));
+        const gs = grads(t);
         const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 0.01 / (1 - 0.9 ** t), biasCorrection2Sqrt: Math.sqrt(1 - 0.999 ** t), gradDecay, paramScale };
-        native.adamStep(np, ng, g.layout, nm, nv, nx, hyper);
-        ref.adamStep(rp, rg, g.layout, rm, rv, rx, hyper);
+        for (const [backend, b] of [[native, 0], [ref, 1]] as const) {
+          const tensors = gs.map((g, k): AdamTensor => ({
+            param: slice(ps[k][b], k, THETA_AT[k]),
+            grad: b === 0 ? g.native : g.ref,
+            gradLayout: g.layout,
+            expAvg: slice(m[b], k),
+            expAvgSq: slice(v[b], k),
+            maxExpAvgSq: amsgrad ? slice(x[b], k) : null,
+          }));
+          backend.adamStep(tensors, hyper);
+        }
       }
-      await expectStoragesClose(np, rp, `adam param amsgrad=${amsgrad}`);
-      await expectStoragesClose(nm, rm, 'adam expAvg');
-      await expectStoragesClose(nv, rv, 'adam expAvgSq');
-      if (nx && rx) await expectStoragesClose(nx, rx, 'adam maxExpAvgSq');
+      for (const [k, [np, rp]] of ps.entries()) await expectStoragesClose(np, rp, `adam param ${k} amsgrad=${amsgrad}`);
+      await expectStoragesClose(m[0], m[1], 'adam expAvg');
+      await expectStoragesClose(v[0], v[1], 'adam expAvgSq');
+      if (amsgrad) await expectStoragesClose(x[0], x[1], 'adam maxExpAvgSq');
     }
     const sgdHypers = [
       { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, buffer: false },
@@ -326,17 +343,28 @@ describe('native backend vs reference backend', () => {
       { momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0, buffer: true },
     ];
     for (const { buffer, ...h } of sgdHypers) {
-      const [np, rp] = upload(normals(n));
-      const [nb, rb] = buffer ? upload(new Float32Array(n)) : [null, null];
+      const ps = thetas();
+      const bufs = packed();
       for (let t = 0; t < 4; t++) {
-        const g = randomView(shape);
-        const [ng, rg] = upload(normals(g.length));
-        native.sgdStep(np, ng, g.layout, nb, { ...h, lr: 0.05, firstStep: t === 0 });
-        ref.sgdStep(rp, rg, g.layout, rb, { ...h, lr: 0.05, firstStep: t === 0 });
+        const gs = grads(t);
+        for (const [backend, b] of [[native, 0], [ref, 1]] as const) {
+          const tensors = gs.map((g, k): SgdTensor => ({
+            param: slice(ps[k][b], k, THETA_AT[k]),
+            grad: b === 0 ? g.native : g.ref,
+            gradLayout: g.layout,
+            momentumBuffer: buffer ? slice(bufs[b], k) : null,
+          }));
+          backend.sgdStep(tensors, { ...h, lr: 0.05, firstStep: t === 0 });
+        }
       }
-      await expectStoragesClose(np, rp, `sgd param ${JSON.stringify(h)}`);
-      if (nb && rb) await expectStoragesClose(nb, rb, 'sgd momentum buffer');
+      for (const [k, [np, rp]] of ps.entries()) await expectStoragesClose(np, rp, `sgd param ${k} ${JSON.stringify(h)}`);
+      if (buffer) await expectStoragesClose(bufs[0], bufs[1], 'sgd momentum buffer');
     }
+    const [p] = upload(normals(n));
+    const [g] = upload(normals(n));
+    const outside = { param: slice(p, 0, n + 1), grad: g, gradLayout: contiguous(shape), momentumBuffer: null };
+    expect(() => native.sgdStep([outside], { ...sgdHypers[0], lr: 0.1, firstStep: true })).toThrow(/sgdStep parameter offset 43 is outside its buffer of 42/);
+    expect(() => native.sgdStep([{ ...outside, param: slice(p, 0, 1) }], { ...sgdHypers[0], lr: 0.1, firstStep: true })).toThrow(/sgdStep parameter buffer holds 41 elements, needs 42/);
   });
 
   test('a large matmul (513×1031 · 1031×769, with bias) against sampled reference rows and columns', async () => {
@@ -383,7 +411,8 @@ describe('native backend: results do not depend on the thread count', () => {
       const lxT: Layout = { shape: [1001, 600], strides: [1, 1001], offset: 0 };
       const p = native.upload(x);
       const [m, v] = [native.fill(x.length, 0), native.fill(x.length, 0)];
-      native.adamStep(p, sx, lx, m, v, null, { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 0.1, biasCorrection2Sqrt: 0.03, gradDecay: 0, paramScale: 1 });
+      const adam: AdamTensor = { param: { storage: p, offset: 0 }, grad: sx, gradLayout: lx, expAvg: { storage: m, offset: 0 }, expAvgSq: { storage: v, offset: 0 }, maxExpAvgSq: null };
+      native.adamStep([adam], { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 0.1, biasCorrection2Sqrt: 0.03, gradDecay: 0, paramScale: 1 });
       const outs = [
         native.unary('tanh', sx, lxT, 0),
         native.binary('mul', sx, lx, sx, { shape: [600, 1001], strides: [0, 1], offset: 0 }),

@@ -1,7 +1,7 @@
 // nn on the CPU reference: Linear (init, fused forward, gradients), module naming, state dicts,
 // and the losses (values by hand, gradients by finite differences, the article's two bugs).
 import { beforeAll, describe, expect, test } from 'vitest';
-import { gradcheck, init, manualSeed, models, nn, rand, randn, tensor, type Tensor } from '../src/index.js';
+import { grad, gradcheck, init, manualSeed, models, nn, rand, randn, tensor, type Tensor } from '../src/index.js';
 
 const F = nn.functional;
 
@@ -201,5 +201,16 @@ describe('losses', () => {
     await gradcheck((l, p) => F.crossEntropy(l, p, { reduction: 'sum' }), [logits, probabilities]);
     await gradcheck((l, t) => F.binaryCrossEntropyWithLogits(l, t), [logits, probabilities]);
     await gradcheck((a, b) => F.mseLoss(a, b, { reduction: 'sum' }), [logits, probabilities]);
+  });
+
+  test('mseLoss (one fused node) against strided targets, and its second derivatives', async () => {
+    manualSeed(4);
+    const x = randn([3, 5], { requiresGrad: true });
+    const y = randn([5, 3], { requiresGrad: true });
+    await gradcheck((a, b) => F.mseLoss(a, b.T), [x, y]);
+    await gradcheck((a, b) => F.mseLoss(a.narrow(1, 1, 2), b.T.narrow(1, 0, 2), { reduction: 'sum' }), [x, y]);
+    // The gradient node is differentiable in x, y and the upstream gradient.
+    await gradcheck((a, b) => grad(F.mseLoss(a.tanh(), b.T).mul(b.sum()), [a, b], { createGraph: true })[0], [x, y]);
+    await gradcheck((a, b) => grad(F.mseLoss(a.tanh(), b.T), b, { createGraph: true })[0], [x, y]);
   });
 });

@@ -1,6 +1,6 @@
 // Every WebGpuBackend kernel against the float64 ReferenceBackend on the same f32 inputs: random data,
 // odd sizes, strided / transposed / broadcast (stride 0) views with offsets.
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { BinaryOp, Storage, UnaryOp } from '../src/backend/backend.js';
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/backend/webgpu/index.js';
@@ -62,6 +62,14 @@ async function expectMatch(pair: Pair, tolerance: number, what: string): Promise
   }
 }
 
+/** Contiguous from 0, contiguous runs from offsets 4 and 5 (vec4 kernels or not), random strided views. */
+const VIEW_KINDS = ['contiguous', 'run from 4', 'run from 5', 'strided'] as const;
+function view(shape: Shape, kind: (typeof VIEW_KINDS)[number]): { layout: Layout; length: number } {
+  if (kind === 'strided') return randomLayout(shape, { broadcast: true });
+  const offset = kind === 'contiguous' ? 0 : kind === 'run from 4' ? 4 : 5;
+  return { layout: { ...contiguousLayout(shape), offset }, length: offset + sizeOf(shape) };
+}
+
 const SHAPES: Shape[] = [[], [1], [3], [17], [65], [130], [3, 1, 5], [17, 65], [2, 3, 4, 5], [4, 1, 3, 1, 2, 3, 2], [40000]];
 
 describe('upload, read and fill', () => {
@@ -91,8 +99,8 @@ describe('unary', () => {
   for (const [op, { lo = -3, hi = 3, alpha = 0 }] of cases) {
     test(`${op} (alpha ${alpha}) on contiguous and strided views`, async () => {
       for (const shape of SHAPES) {
-        for (const strided of [false, true]) {
-          const { layout, length } = strided ? randomLayout(shape, { broadcast: true }) : { layout: contiguousLayout(shape), length: sizeOf(shape) };
+        for (const kind of VIEW_KINDS) {
+          const { layout, length } = view(shape, kind);
           const data = uniform(length, lo, hi);
           if (length > 2) data[1] = 0;
           const x = upload(data);
@@ -109,9 +117,8 @@ describe('binary', () => {
   for (const op of ops) {
     test(`${op} on contiguous, strided and broadcast views`, async () => {
       for (const shape of SHAPES) {
-        for (const strided of [false, true]) {
-          const view = () => (strided ? randomLayout(shape, { broadcast: true }) : { layout: contiguousLayout(shape), length: sizeOf(shape) });
-          const [va, vb] = [view(), view()];
+        for (const kind of VIEW_KINDS) {
+          const [va, vb] = [view(shape, kind), view(shape, kind)];
           const [da, db] = [uniform(va.length, -3, 3), uniform(vb.length, -3, 3)];
           for (let i = 0; i < Math.min(da.length, db.length); i += 3) db[i] = da[i]; // ties for eq / gt / maximum
           if (op === 'maximum' && da.length > 4) [da[0], db[4]] = [NaN, NaN];
@@ -132,26 +139,29 @@ describe('binary', () => {
   });
 });
 
-describe('reduce', () => {
+describe.each([256, 4])('reduce and softmax with at most %i threads per output', (threads) => {
+  beforeEach(() => {
+    gpu.tuning.maxThreadsPerOutput = threads;
+  });
+
   const views = [
     [1, 1, 1], [1, 0, 1], [3, 17, 1], [1, 5000, 1], [4, 130, 3], [2, 65, 7], [5, 3, 65], [7, 1, 9], [2, 4097, 2], [300, 2, 1],
   ];
   for (const op of ['sum', 'max'] as const) {
-    test(`${op} along the middle axis, from an offset`, async () => {
+    test(`${op} along the middle axis, from an offset${op === 'sum' ? ', scaled' : ''}`, async () => {
       for (const [outer, size, inner] of views) {
         const offset = 3;
         const data = uniform(offset + outer * size * inner, -2, 2);
         if (op === 'max' && data.length > 10) data[10] = NaN;
         const x = upload(data);
         const view = { outer, size, inner };
-        const out = { cpu: cpu.reduce(op, x.cpu, offset, view), gpu: gpu.reduce(op, x.gpu, offset, view) };
+        const scale = op === 'sum' ? 1 / size : 1;
+        const out = { cpu: cpu.reduce(op, x.cpu, offset, view, scale), gpu: gpu.reduce(op, x.gpu, offset, view, scale) };
         await expectMatch(out, 1e-6 * Math.sqrt(size + 1) * 2, `${op} ${outer}×${size}×${inner}`);
       }
     });
   }
-});
 
-describe('softmax', () => {
   for (const log of [false, true]) {
     test(`${log ? 'log-' : ''}softmax, large-magnitude inputs`, async () => {
       for (const [outer, size, inner, magnitude] of [[1, 1, 1, 1], [3, 17, 1, 100], [1, 5000, 1, 10], [4, 130, 3, 1000], [2, 65, 7, 1e4], [5, 3, 65, 50], [64, 10, 1, 30]]) {
@@ -165,7 +175,11 @@ describe('softmax', () => {
   }
 });
 
-describe('matmul', () => {
+describe.each(['workgroup', 'registers'] as const)('matmul (%s tiles)', (tiles) => {
+  beforeEach(() => {
+    gpu.tuning.matmulTiles = tiles;
+  });
+
   /** A [batch, rows, cols] view: transposed (rows walk fastest), offset, batch broadcast (stride 0). */
   function operand(batch: number, rows: number, cols: number, { transposed = false, offset = 0, broadcast = false }) {
     const strides = transposed ? [rows * cols, 1, rows] : [rows * cols, cols, 1];
@@ -186,14 +200,14 @@ describe('matmul', () => {
   }
 
   test('shapes from 1×1×1 to 257×5×3, k = 0, with bias', async () => {
-    for (const [m, k, n] of [[1, 1, 1], [7, 13, 5], [64, 64, 64], [100, 37, 129], [257, 5, 3], [3, 0, 4], [1, 200, 1], [65, 4, 67]]) {
+    for (const [m, k, n] of [[1, 1, 1], [7, 13, 5], [64, 64, 64], [100, 37, 129], [257, 5, 3], [3, 0, 4], [1, 200, 1], [65, 4, 67], [2, 9, 40], [6, 8, 200], [5, 100, 12]]) {
       await check(1, m, k, n, {});
       await check(1, m, k, n, { bias: true });
     }
   });
 
   test('transposed operands, offsets (vec4 and scalar loads)', async () => {
-    for (const [m, k, n] of [[64, 64, 64], [20, 36, 12], [33, 17, 9]]) {
+    for (const [m, k, n] of [[64, 64, 64], [20, 36, 12], [33, 17, 9], [3, 8, 68]]) {
       for (const ta of [false, true]) {
         for (const tb of [false, true]) {
           for (const offset of [0, 4, 1]) await check(1, m, k, n, { ta, tb, offset });
@@ -207,7 +221,7 @@ describe('matmul', () => {
     await check(4, 65, 16, 33, { broadcastA: true, bias: true, tb: true });
     await check(2, 128, 8, 64, { ta: true, offset: 4 });
   });
-});
+}, 30_000); // dozens of kernel variants to compile (≈20–50 ms each on lavapipe)
 
 describe('copy', () => {
   test('strided source into a strided destination, in place', async () => {

@@ -71,6 +71,12 @@ Span span(const Napi::CallbackInfo& info, size_t i, const char* what) {
   return {static_cast<float*>(data), static_cast<int64_t>(length)};
 }
 
+/** The elements of `s` from `offset` on (an optimizer's parameter or state slice). */
+Span slice(Span s, int64_t offset, const char* what) {
+  if (offset < 0 || offset > s.length) fail(std::string(what) + " offset " + std::to_string(offset) + " is outside its buffer of " + std::to_string(s.length));
+  return {s.data + offset, s.length - offset};
+}
+
 bool is_null(const Napi::CallbackInfo& info, size_t i) { return i >= info.Length() || info[i].IsNull() || info[i].IsUndefined(); }
 
 template <class Op>
@@ -245,32 +251,39 @@ class WebgradAddon : public Napi::Addon<WebgradAddon> {
     scatter_add(sv, dim, span(info, 0, "scatterAdd index"), iv, span(info, 1, "scatterAdd source"), srcv, span(info, 2, "scatterAdd output"));
     return info.Env().Undefined();
   }
-  // adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq | null);
-  // params: view(grad), beta1, beta2, eps, stepSize, biasCorrection2Sqrt, gradDecay, paramScale
+  // adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq | null); params: view(grad), the element
+  // offsets of param, expAvg, expAvgSq and maxExpAvgSq (0 when null), beta1, beta2, eps, stepSize,
+  // biasCorrection2Sqrt, gradDecay, paramScale
   Napi::Value AdamStep(const Napi::CallbackInfo& info) {
     Params p = params();
     const View gv = p.view();
+    const Span param = slice(span(info, 0, "adamStep parameter"), p.i64(), "adamStep parameter");
+    const Span exp_avg = slice(span(info, 2, "adamStep expAvg"), p.i64(), "adamStep expAvg");
+    const Span exp_avg_sq = slice(span(info, 3, "adamStep expAvgSq"), p.i64(), "adamStep expAvgSq");
+    const int64_t vmax_offset = p.i64();
     AdamHyper h{};
     h.beta1 = p.f64(), h.beta2 = p.f64(), h.eps = p.f64(), h.step_size = p.f64();
     h.bias_correction2_sqrt = p.f64(), h.grad_decay = p.f64(), h.param_scale = p.f64();
     Span vmax{};
     const bool amsgrad = !is_null(info, 4);
-    if (amsgrad) vmax = span(info, 4, "adamStep maxExpAvgSq");
-    adam_step(span(info, 0, "adamStep parameter"), span(info, 1, "adamStep gradient"), gv, span(info, 2, "adamStep expAvg"),
-              span(info, 3, "adamStep expAvgSq"), amsgrad ? &vmax : nullptr, h);
+    if (amsgrad) vmax = slice(span(info, 4, "adamStep maxExpAvgSq"), vmax_offset, "adamStep maxExpAvgSq");
+    adam_step(param, span(info, 1, "adamStep gradient"), gv, exp_avg, exp_avg_sq, amsgrad ? &vmax : nullptr, h);
     return info.Env().Undefined();
   }
-  // sgdStep(param, grad, momentumBuffer | null); params: view(grad), lr, momentum, dampening, weightDecay, nesterov, firstStep
+  // sgdStep(param, grad, momentumBuffer | null); params: view(grad), the element offsets of param and
+  // momentumBuffer (0 when null), lr, momentum, dampening, weightDecay, nesterov, firstStep
   Napi::Value SgdStep(const Napi::CallbackInfo& info) {
     Params p = params();
     const View gv = p.view();
+    const Span param = slice(span(info, 0, "sgdStep parameter"), p.i64(), "sgdStep parameter");
+    const int64_t buffer_offset = p.i64();
     SgdHyper h{};
     h.lr = p.f64(), h.momentum = p.f64(), h.dampening = p.f64(), h.weight_decay = p.f64();
     h.nesterov = p.f64() != 0, h.first_step = p.f64() != 0;
     Span buffer{};
     const bool momentum = !is_null(info, 2);
-    if (momentum) buffer = span(info, 2, "sgdStep momentumBuffer");
-    sgd_step(span(info, 0, "sgdStep parameter"), span(info, 1, "sgdStep gradient"), gv, momentum ? &buffer : nullptr, h);
+    if (momentum) buffer = slice(span(info, 2, "sgdStep momentumBuffer"), buffer_offset, "sgdStep momentumBuffer");
+    sgd_step(param, span(info, 1, "sgdStep gradient"), gv, momentum ? &buffer : nullptr, h);
     return info.Env().Undefined();
   }
 

@@ -1,4 +1,4 @@
-// In-place Adam(W) and SGD updates, one call per parameter (the Backend's adamStep / sgdStep).
+// In-place Adam(W) and SGD updates of one parameter (the Backend's adamStep / sgdStep call them per tensor).
 #pragma once
 #include "view.h"
 

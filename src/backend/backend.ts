@@ -69,6 +69,31 @@ export interface SgdHyper {
   readonly firstStep: boolean;
 }
 
+/** Contiguous elements of a storage from `offset` on (how many: the gradient's count). */
+export interface StorageSlice {
+  readonly storage: Storage;
+  readonly offset: number;
+}
+
+/** One tensor of a multi-tensor optimizer step: the parameter θ, its gradient (any view of θ's shape). */
+export interface OptimizerTensor {
+  readonly param: StorageSlice;
+  readonly grad: Storage;
+  readonly gradLayout: Layout;
+}
+
+export interface AdamTensor extends OptimizerTensor {
+  readonly expAvg: StorageSlice;
+  readonly expAvgSq: StorageSlice;
+  /** AMSGrad's running maximum of expAvgSq: given for every tensor of a call, or for none. */
+  readonly maxExpAvgSq: StorageSlice | null;
+}
+
+export interface SgdTensor extends OptimizerTensor {
+  /** Given (for every tensor of a call, or for none) when momentum is used. */
+  readonly momentumBuffer: StorageSlice | null;
+}
+
 export interface Backend {
   readonly name: DeviceName;
   /** Human-readable adapter or machine description. */
@@ -84,8 +109,15 @@ export interface Backend {
 
   unary(op: UnaryOp, x: Storage, layout: Layout, alpha: number): Storage;
   binary(op: BinaryOp, a: Storage, al: Layout, b: Storage, bl: Layout): Storage;
-  /** Reduces a contiguous tensor along the middle axis of `view`: out is [outer, inner]. */
-  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView): Storage;
+  /**
+   * Reduces a contiguous tensor along the middle axis of `view`: out is [outer, inner]. A sum is
+   * multiplied by `scale` (1/size makes it a mean in the same launch).
+   */
+  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView, scale?: number): Storage;
+  /** alpha · Σ (a − b)² over two views of one shape, as one value: mseLoss's forward. */
+  squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage;
+  /** alpha · (a − b) · g for two views of one shape and the one value g[gOffset]: mseLoss's gradient. */
+  squaredErrorGrad(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage;
   /** Softmax (or log-softmax) of a contiguous tensor along the middle axis of `view`. */
   softmax(x: Storage, offset: number, view: AxisView, log: boolean): Storage;
   /** Contiguous [batch, m, n]. */
@@ -97,10 +129,12 @@ export interface Backend {
   /** Zeros of `shape`, then out[i with i[dim] = index[i…]] += src[i…] for every i of index's shape. */
   scatterAdd(shape: Shape, dim: number, index: Storage, il: Layout, src: Storage, sl: Layout): Storage;
 
-  // In-place optimizer updates, one kernel launch per parameter. The parameter and its state are
-  // contiguous from offset 0 and have the shape of gradLayout; the gradient may be any view.
-  /** Adam(W): updates param, expAvg, expAvgSq and, for amsgrad, maxExpAvgSq. */
-  adamStep(param: Storage, grad: Storage, gradLayout: Layout, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, hyper: AdamHyper): void;
-  /** SGD: updates param and, with momentum, momentumBuffer. */
-  sgdStep(param: Storage, grad: Storage, gradLayout: Layout, momentumBuffer: Storage | null, hyper: SgdHyper): void;
+  // In-place multi-tensor optimizer updates: one call updates every tensor given with one set of
+  // constants (a parameter group's parameters at one step count), as if one after another; a
+  // backend batches them into few kernel launches. Each tensor's θ and state slices hold its
+  // gradient's element count.
+  /** Adam(W): updates θ, expAvg, expAvgSq and, for amsgrad, maxExpAvgSq. */
+  adamStep(tensors: readonly AdamTensor[], hyper: AdamHyper): void;
+  /** SGD: updates θ and, with momentum, the momentum buffer. */
+  sgdStep(tensors: readonly SgdTensor[], hyper: SgdHyper): void;
 }

@@ -2,7 +2,7 @@
 import { tidy } from '../memory.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { bceWithLogits, crossEntropyWithProbabilities, linear, scatterAdd } from '../ops/index.js';
+import { bceWithLogits, crossEntropyWithProbabilities, linear, scatterAdd, squaredError } from '../ops/index.js';
 
 export { linear };
 
@@ -14,17 +14,15 @@ export const tanh = (x: Tensor): Tensor => x.tanh();
 export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
 export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 
-function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
-  switch (reduction) {
-    case 'none':
-      return loss;
-    case 'sum':
-      return loss.sum();
-    case 'mean':
-      return loss.mean();
-    default:
-      throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+function checkReduction(reduction: Reduction, op: string): void {
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
   }
+}
+
+function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
+  checkReduction(reduction, op);
+  return reduction === 'none' ? loss : reduction === 'sum' ? loss.sum() : loss.mean();
 }
 
 /**
@@ -48,7 +46,9 @@ export interface MseOptions {
 /** Mean squared error (torch.nn.functional.mse_loss), with shapes that must match exactly. */
 export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: MseOptions = {}): Tensor {
   checkSameShape('mseLoss', input, target);
-  return tidy(() => reduce(input.sub(target).pow(2), reduction, 'mseLoss'));
+  checkReduction(reduction, 'mseLoss');
+  if (reduction === 'none') return tidy(() => input.sub(target).pow(2));
+  return squaredError(input, target, reduction === 'mean' ? 1 / input.size : 1);
 }
 
 export interface BceOptions {

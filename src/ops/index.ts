@@ -5,4 +5,4 @@ export { matmul } from './matmul.js';
 export { cat, contiguous, expand, narrow, reshape, t, transpose } from './views.js';
 export { gather, indexSelect, scatterAdd } from './indexing.js';
 export { linear } from './linear.js';
-export { bceWithLogits, crossEntropyWithProbabilities } from './loss.js';
+export { bceWithLogits, crossEntropyWithProbabilities, squaredError } from './loss.js';

@@ -1,4 +1,5 @@
 // Fused, numerically stable losses: one graph node each, with the closed-form gradient.
+//   squaredError(x, y)     = s · Σ (x − y)²                         ∂/∂x = 2s · (x − y)
 //   crossEntropy(x, q)[i]  = −Σc q[i,c] · logSoftmax(x)[i,c]       ∂/∂x = softmax(x)·Σc q − q
 //   bceWithLogits(x, y)    = softplus(x) − x·y                     ∂/∂x = sigmoid(x) − y
 // softplus(x) = max(x, 0) + log(1 + exp(−|x|)) never overflows.
@@ -6,6 +7,35 @@ import { contiguousLayout } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp } from './op.js';
 import { contiguousStorage } from './reduce.js';
+
+interface Scale {
+  readonly scale: number;
+}
+
+/** alpha · (x − y) · g for the one-value g: squaredError's gradient, itself differentiable. */
+const squaredErrorGradOp = defineOp<{ readonly alpha: number }>({
+  name: 'squaredErrorGrad',
+  shape: ([x]) => x.shape,
+  forward: (backend, [x, y, g], { alpha }) => backend.squaredErrorGrad(x.storage, x.layout, y.storage, y.layout, g.storage, g.layout.offset, alpha),
+  backward(G, { inputs: [x, y, g], needsGrad }, { alpha }) {
+    const gx = needsGrad[0] || needsGrad[1] ? G.mul(g).mul(alpha) : null;
+    return [needsGrad[0] ? gx : null, needsGrad[1] ? gx!.neg() : null, needsGrad[2] ? x.sub(y).mul(G).sum().mul(alpha) : null];
+  },
+});
+
+/** scale · Σ (x − y)² as a 0-d tensor: one launch forward, one backward. */
+const squaredErrorOp = defineOp<Scale>({
+  name: 'squaredError',
+  shape: () => [],
+  forward: (backend, [x, y], { scale }) => backend.squaredErrorSum(x.storage, x.layout, y.storage, y.layout, scale),
+  backward(g, { inputs: [x, y], needsGrad }, { scale }) {
+    const gx = apply(squaredErrorGradOp, [x, y, g], { alpha: 2 * scale });
+    return [needsGrad[0] ? gx : null, needsGrad[1] ? gx.neg() : null];
+  },
+});
+
+/** scale · Σ (x − y)² over two tensors of one shape (mseLoss: scale 1/count for 'mean', 1 for 'sum'). */
+export const squaredError = (x: Tensor, y: Tensor, scale: number): Tensor => apply(squaredErrorOp, [x, y], { scale });
 
 /** Per-row cross-entropy of logits [N, C] against target distributions [N, C]; out [N]. */
 const crossEntropyOp = defineOp({

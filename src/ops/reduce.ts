@@ -33,10 +33,15 @@ interface ReduceParams {
   readonly keepdim: boolean;
 }
 
-const sumOp = defineOp<ReduceParams>({
+interface SumParams extends ReduceParams {
+  /** Multiplies the sum: 1/count makes it a mean, still one launch. */
+  readonly scale: number;
+}
+
+const sumOp = defineOp<SumParams>({
   name: 'sum',
   shape: ([x], { dims, keepdim }) => reducedShape(x.shape, dims, keepdim),
-  forward(backend, [x], { dims }) {
+  forward(backend, [x], { dims, scale }) {
     const src = contiguousStorage(backend, x);
     let shape = [...x.shape];
     let current = src;
@@ -45,26 +50,29 @@ const sumOp = defineOp<ReduceParams>({
       let start = end - 1;
       while (start > 0 && dims[start - 1] === dims[start] - 1) start--;
       const [from, to] = [dims[start], dims[end - 1] + 1];
-      const out = backend.reduce('sum', current.storage, current.offset, axisView(shape, from, to));
+      const out = backend.reduce('sum', current.storage, current.offset, axisView(shape, from, to), start === 0 ? scale : 1);
       if (current.temporary) backend.release(current.storage);
       current = { storage: out, offset: 0, temporary: true };
       shape = [...shape.slice(0, from), 1, ...shape.slice(to)];
       end = start;
     }
-    return current.temporary ? current.storage : backend.unary('copy', current.storage, x.layout, 0);
+    return current.temporary ? current.storage : backend.unary('mulS', current.storage, x.layout, scale);
   },
-  backward: (g, { inputs: [x] }, { dims }) => [g.reshape(reducedShape(x.shape, dims, true)).expand(x.shape)],
+  backward(g, { inputs: [x] }, { dims, scale }) {
+    const spread = g.reshape(reducedShape(x.shape, dims, true));
+    return [(scale === 1 ? spread : spread.mul(scale)).expand(x.shape)];
+  },
 });
 
 export function sum(x: Tensor, dim?: number | readonly number[] | null, keepdim = false): Tensor {
-  return apply(sumOp, [x], { dims: normalizeDims('sum', dim, x.ndim), keepdim });
+  return apply(sumOp, [x], { dims: normalizeDims('sum', dim, x.ndim), keepdim, scale: 1 });
 }
 
 export function mean(x: Tensor, dim?: number | readonly number[] | null, keepdim = false): Tensor {
   const dims = normalizeDims('mean', dim, x.ndim);
   const count = sizeOf(dims.map((d) => x.shape[d]));
   if (count === 0) throw new Error(`mean: cannot average over an empty dimension of ${JSON.stringify(x.shape)}`);
-  return sum(x, dims, keepdim).mul(1 / count);
+  return apply(sumOp, [x], { dims, keepdim, scale: 1 / count });
 }
 
 /** Sums `g` over the dims that broadcasting expanded, giving it `shape` (the backward of broadcast). */

@@ -1,10 +1,10 @@
-// Adam and AdamW (torch.optim.Adam / AdamW): one fused backend update per parameter, with the bias
-// corrections and weight-decay form computed here, on the host, per step.
+// Adam and AdamW (torch.optim.Adam / AdamW): one fused multi-tensor backend update per parameter
+// group and step count, with the bias corrections and weight-decay form computed here, on the host.
+import type { AdamTensor } from '../backend/backend.js';
 import { getBackend } from '../device.js';
-import type { Tensor } from '../tensor.js';
 import { checkBeta, checkNonNegative } from './options.js';
-import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
-import { zerosFor, type ParamState, type StateKey } from './state.js';
+import { groupBy, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { ensureState, sliceOf, stepTensor, type ParamUpdate, type StateKey } from './state.js';
 
 export interface AdamOptions {
   lr: number;
@@ -41,19 +41,27 @@ export class Adam extends Optimizer<AdamOptions> {
     return amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
   }
 
-  protected update(param: Tensor, grad: Tensor, state: ParamState, { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad }: ParamGroup<AdamOptions>): void {
-    const expAvg = (state.expAvg ??= zerosFor(param));
-    const expAvgSq = (state.expAvgSq ??= zerosFor(param));
-    const maxExpAvgSq = amsgrad ? (state.maxExpAvgSq ??= zerosFor(param)) : null;
-    getBackend(param.device).adamStep(param.storage, grad.storage, grad.layout, expAvg.storage, expAvgSq.storage, maxExpAvgSq?.storage ?? null, {
-      beta1,
-      beta2,
-      eps,
-      stepSize: lr / (1 - beta1 ** state.step),
-      biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** state.step),
-      gradDecay: this.decoupledWeightDecay ? 0 : weightDecay,
-      paramScale: this.decoupledWeightDecay ? 1 - lr * weightDecay : 1,
-    });
+  protected update(updates: readonly ParamUpdate[], group: ParamGroup<AdamOptions>): void {
+    const { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad } = group;
+    ensureState(updates, this.requiredState(group));
+    const backend = getBackend(updates[0].param.device);
+    // One backend call per step count (normally one for all): the bias corrections depend on it.
+    for (const batch of groupBy(updates, ({ state }) => state.step)) {
+      const t = batch[0].state.step;
+      const tensors = batch.map((update): AdamTensor => {
+        const { expAvg, expAvgSq, maxExpAvgSq } = update.state;
+        return { ...stepTensor(update), expAvg: sliceOf(expAvg!), expAvgSq: sliceOf(expAvgSq!), maxExpAvgSq: amsgrad ? sliceOf(maxExpAvgSq!) : null };
+      });
+      backend.adamStep(tensors, {
+        beta1,
+        beta2,
+        eps,
+        stepSize: lr / (1 - beta1 ** t),
+        biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** t),
+        gradDecay: this.decoupledWeightDecay ? 0 : weightDecay,
+        paramScale: this.decoupledWeightDecay ? 1 - lr * weightDecay : 1,
+      });
+    }
   }
 }
 

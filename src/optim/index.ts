@@ -1,5 +1,5 @@
-// Optimizers (torch.optim): Adam, AdamW and SGD over parameter groups, each step one in-place kernel
-// launch per parameter.
+// Optimizers (torch.optim): Adam, AdamW and SGD over parameter groups, each step a few in-place
+// multi-tensor kernel launches per group (the state of a group's parameters packed in flat storages).
 export { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamsInput } from './optimizer.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { SGD, type SgdOptions } from './sgd.js';

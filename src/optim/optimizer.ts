@@ -1,9 +1,10 @@
 // The optimizer base: parameter groups with per-group options, per-parameter state made on a
-// parameter's first update, zeroGrad(), step() (checks every gradient, then hands each parameter to
-// the subclass's in-place update), and state dicts in PyTorch's layout.
+// parameter's first update, zeroGrad(), step() (checks every gradient, then hands each group's
+// parameters, per device, to the subclass's in-place multi-tensor update), and state dicts in
+// PyTorch's layout.
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { copyState, disposeState, STATE_KEYS, type ParamState, type StateKey } from './state.js';
+import { copyStates, disposeState, STATE_KEYS, type ParamState, type ParamUpdate, type StateKey } from './state.js';
 
 /** A parameter group: its tensors and its options (the constructor's, where the group gives none). */
 export type ParamGroup<O> = O & { params: Tensor[] };
@@ -53,8 +54,11 @@ export abstract class Optimizer<O extends object> {
   protected abstract checkOptions(options: O, where: string): void;
   /** The state tensors a parameter updated under `options` must have. */
   protected abstract requiredState(options: O): readonly StateKey[];
-  /** Updates `param` in place from `grad` (same shape and device), `state.step` already counted. */
-  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
+  /**
+   * Updates in place the parameters of `updates` (those of `group` that have a gradient, all on one
+   * device, in the group's order) from their gradients (same shapes and device), `state.step` counted.
+   */
+  protected abstract update(updates: readonly ParamUpdate[], group: ParamGroup<O>): void;
 
   /** Disposes every parameter's gradient and sets it to null. */
   zeroGrad(): void {
@@ -66,7 +70,8 @@ export abstract class Optimizer<O extends object> {
 
   /**
    * One update of every parameter that has a gradient (the others, and their state, are left
-   * alone). Launches kernels and waits for nothing: no readback, no graph recorded.
+   * alone). Launches kernels, a few per group, and waits for nothing: no readback, no graph
+   * recorded.
    */
   step(): void {
     const where = `${this.constructor.name}.step`;
@@ -76,11 +81,14 @@ export abstract class Optimizer<O extends object> {
       if (grad.shape.join() !== param.shape.join()) throw new Error(`${where}: the gradient of ${nameOf(entry)} has shape ${formatShape(grad.shape)}, the parameter ${formatShape(param.shape)}`);
       if (grad.device !== param.device) throw new Error(`${where}: the gradient of ${nameOf(entry)} is on ${grad.device}, the parameter on ${param.device}`);
     }
-    for (const { param, group } of updates) {
-      let state = this.state.get(param);
-      if (!state) this.state.set(param, (state = { step: 0 }));
-      state.step++;
-      this.update(param, param.grad!, state, group);
+    for (const batch of groupBy(updates, ({ groupIndex, param }) => `${groupIndex} ${param.device}`)) {
+      const params = batch.map(({ param }): ParamUpdate => {
+        let state = this.state.get(param);
+        if (!state) this.state.set(param, (state = { step: 0 }));
+        state.step++;
+        return { param, grad: param.grad!, state };
+      });
+      this.update(params, batch[0].group);
     }
   }
 
@@ -134,10 +142,10 @@ export abstract class Optimizer<O extends object> {
     const stray = Object.keys(state).filter((id) => !listed.has(id));
     if (stray.length > 0) throw new Error(`${where}: the state dict has state for parameter(s) ${stray.join(', ')}, which no parameter group lists`);
 
-    const copies = [...loaded].map(([param, s]) => [param, copyState(s)] as const);
+    const copies = copyStates([...loaded.values()]);
     this.state.forEach(disposeState);
     this.state.clear();
-    for (const [param, s] of copies) this.state.set(param, s);
+    [...loaded.keys()].forEach((param, i) => this.state.set(param, copies[i]));
     saved.forEach((savedGroup, g) => Object.assign(this.paramGroups[g], optionsOf(savedGroup)));
   }
 
@@ -145,6 +153,18 @@ export abstract class Optimizer<O extends object> {
     let index = 0;
     return this.paramGroups.flatMap((group, groupIndex) => group.params.map((param) => ({ param, group, index: index++, groupIndex })));
   }
+}
+
+/** `items` split by `key`, the parts in order of first appearance, each in the items' order. */
+export function groupBy<T>(items: readonly T[], key: (item: T) => unknown): T[][] {
+  const parts = new Map<unknown, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const part = parts.get(k);
+    if (part) part.push(item);
+    else parts.set(k, [item]);
+  }
+  return [...parts.values()];
 }
 
 /** A group's options without its params, as a deep copy (betas is an array). */

@@ -1,10 +1,11 @@
 // SGD with optional momentum, dampening, Nesterov momentum and weight decay (torch.optim.SGD): one
-// backend update per parameter.
+// multi-tensor backend update per parameter group (two on a step where only some parameters have a
+// momentum buffer).
+import type { SgdTensor } from '../backend/backend.js';
 import { getBackend } from '../device.js';
-import type { Tensor } from '../tensor.js';
 import { checkNonNegative } from './options.js';
-import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
-import { zerosFor, type ParamState, type StateKey } from './state.js';
+import { groupBy, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { ensureState, sliceOf, stepTensor, type ParamUpdate, type StateKey } from './state.js';
 
 export interface SgdOptions {
   lr: number;
@@ -38,9 +39,14 @@ export class SGD extends Optimizer<SgdOptions> {
     return []; // a missing momentum buffer starts again from the next gradient, as in PyTorch
   }
 
-  protected update(param: Tensor, grad: Tensor, state: ParamState, { lr, momentum, dampening, nesterov, weightDecay }: ParamGroup<SgdOptions>): void {
-    const firstStep = state.momentumBuffer === undefined;
-    const momentumBuffer = momentum > 0 ? (state.momentumBuffer ??= zerosFor(param)) : null;
-    getBackend(param.device).sgdStep(param.storage, grad.storage, grad.layout, momentumBuffer?.storage ?? null, { lr, momentum, dampening, nesterov, weightDecay, firstStep });
+  protected update(updates: readonly ParamUpdate[], { lr, momentum, dampening, nesterov, weightDecay }: ParamGroup<SgdOptions>): void {
+    const backend = getBackend(updates[0].param.device);
+    // A parameter without a momentum buffer takes its first step: the buffer starts as its gradient.
+    for (const batch of groupBy(updates, ({ state }) => state.momentumBuffer === undefined)) {
+      const firstStep = batch[0].state.momentumBuffer === undefined;
+      if (momentum > 0) ensureState(batch, ['momentumBuffer']);
+      const tensors = batch.map((update): SgdTensor => ({ ...stepTensor(update), momentumBuffer: momentum > 0 ? sliceOf(update.state.momentumBuffer!) : null }));
+      backend.sgdStep(tensors, { lr, momentum, dampening, nesterov, weightDecay, firstStep });
+    }
   }
 }

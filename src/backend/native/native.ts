@@ -4,7 +4,7 @@
 // call writes its op code, scalars and layouts into one shared Float64Array the addon registered
 // once, then passes only the storages: no per-call arrays or objects cross into C++.
 import { cpus } from 'node:os';
-import type { AdamHyper, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, Storage, UnaryOp } from '../backend.js';
+import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
 import { sizeOf, type Layout, type Shape } from '../../shape.js';
 
 /**
@@ -45,9 +45,12 @@ export interface NativeAddon {
   gather(x: Float32Array, index: Float32Array, out: Float32Array): void;
   /** params: dim, rank, shape…, view(index), view(src). out: zeroed here, then accumulated. */
   scatterAdd(index: Float32Array, src: Float32Array, out: Float32Array): void;
-  /** params: view(grad), beta1, beta2, eps, stepSize, biasCorrection2Sqrt, gradDecay, paramScale. */
+  /**
+   * params: view(grad), the element offsets of param, expAvg, expAvgSq and maxExpAvgSq (0 when null),
+   * beta1, beta2, eps, stepSize, biasCorrection2Sqrt, gradDecay, paramScale.
+   */
   adamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq: Float32Array | null): void;
-  /** params: view(grad), lr, momentum, dampening, weightDecay, nesterov (0/1), firstStep (0/1). */
+  /** params: view(grad), the element offsets of param and momentumBuffer (0 when null), lr, momentum, dampening, weightDecay, nesterov (0/1), firstStep (0/1). */
   sgdStep(param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array | null): void;
 }
 
@@ -192,12 +195,30 @@ export class NativeBackend implements Backend {
     return this.wrap(out);
   }
 
-  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView): Storage {
+  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView, scale = 1): Storage {
     const out = this.alloc(view.outer * view.inner);
     this.params[0] = this.reduceCode[op];
     this.axis(1, offset, view);
     this.addon.reduce(dataOf(x), out);
+    if (op === 'sum' && scale !== 1) out.forEach((v, i) => (out[i] = v * scale));
     return this.wrap(out);
+  }
+
+  // The squared-error pair runs the addon's strided `sub`, then one pass in JavaScript over a
+  // contiguous array (a loss's sizes; the WebGPU backend is where its launch count matters).
+  squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage {
+    const diff = this.binary('sub', a, al, b, bl);
+    let sum = 0;
+    for (const d of dataOf(diff)) sum += d * d;
+    this.release(diff);
+    return this.upload(Float32Array.of(alpha * sum));
+  }
+
+  squaredErrorGrad(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage {
+    const diff = this.binary('sub', a, al, b, bl);
+    const [out, scale] = [dataOf(diff), alpha * dataOf(g)[gOffset]];
+    out.forEach((d, i) => (out[i] = scale * d));
+    return diff;
   }
 
   softmax(x: Storage, offset: number, view: AxisView, log: boolean): Storage {
@@ -241,28 +262,26 @@ export class NativeBackend implements Backend {
     return this.wrap(out);
   }
 
-  adamStep(param: Storage, grad: Storage, gradLayout: Layout, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, h: AdamHyper): void {
-    const p = this.params;
-    const at = this.view(0, gradLayout);
-    p[at] = h.beta1;
-    p[at + 1] = h.beta2;
-    p[at + 2] = h.eps;
-    p[at + 3] = h.stepSize;
-    p[at + 4] = h.biasCorrection2Sqrt;
-    p[at + 5] = h.gradDecay;
-    p[at + 6] = h.paramScale;
-    this.addon.adamStep(dataOf(param), dataOf(grad), dataOf(expAvg), dataOf(expAvgSq), maxExpAvgSq && dataOf(maxExpAvgSq));
+  /** One addon call per tensor (each runs on the thread pool when the tensor is large). */
+  adamStep(tensors: readonly AdamTensor[], h: AdamHyper): void {
+    for (const t of tensors) {
+      const vMax = t.maxExpAvgSq;
+      this.params.set([
+        t.param.offset, t.expAvg.offset, t.expAvgSq.offset, vMax?.offset ?? 0,
+        h.beta1, h.beta2, h.eps, h.stepSize, h.biasCorrection2Sqrt, h.gradDecay, h.paramScale,
+      ], this.view(0, t.gradLayout));
+      this.addon.adamStep(dataOf(t.param.storage), dataOf(t.grad), dataOf(t.expAvg.storage), dataOf(t.expAvgSq.storage), vMax && dataOf(vMax.storage));
+    }
   }
 
-  sgdStep(param: Storage, grad: Storage, gradLayout: Layout, momentumBuffer: Storage | null, h: SgdHyper): void {
-    const p = this.params;
-    const at = this.view(0, gradLayout);
-    p[at] = h.lr;
-    p[at + 1] = h.momentum;
-    p[at + 2] = h.dampening;
-    p[at + 3] = h.weightDecay;
-    p[at + 4] = h.nesterov ? 1 : 0;
-    p[at + 5] = h.firstStep ? 1 : 0;
-    this.addon.sgdStep(dataOf(param), dataOf(grad), momentumBuffer && dataOf(momentumBuffer));
+  sgdStep(tensors: readonly SgdTensor[], h: SgdHyper): void {
+    for (const t of tensors) {
+      const buffer = t.momentumBuffer;
+      this.params.set([
+        t.param.offset, buffer?.offset ?? 0,
+        h.lr, h.momentum, h.dampening, h.weightDecay, h.nesterov ? 1 : 0, h.firstStep ? 1 : 0,
+      ], this.view(0, t.gradLayout));
+      this.addon.sgdStep(dataOf(t.param.storage), dataOf(t.grad), buffer && dataOf(buffer.storage));
+    }
   }
 }

@@ -2,7 +2,7 @@
 // It is the oracle for gradient checks (finite differences need float64) and for the GPU kernels,
 // and the fallback where no GPU is found. Speed is the native backend's job, not this one's.
 import { cpus } from 'node:os';
-import type { AdamHyper, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, Storage, UnaryOp } from '../backend.js';
+import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, StorageSlice, UnaryOp } from '../backend.js';
 import { contiguousStrides, sizeOf, type Layout, type Shape } from '../../shape.js';
 
 class ReferenceStorage implements Storage {
@@ -94,7 +94,7 @@ export class ReferenceBackend implements Backend {
     return wrap(Float64Array.from(offsets(al), (o, i) => f(da[o], db[ob[i]])));
   }
 
-  reduce(op: ReduceOp, x: Storage, offset: number, { outer, size, inner }: AxisView): Storage {
+  reduce(op: ReduceOp, x: Storage, offset: number, { outer, size, inner }: AxisView, scale = 1): Storage {
     const src = dataOf(x);
     const out = new Float64Array(outer * inner);
     for (let o = 0; o < outer; o++) {
@@ -104,10 +104,22 @@ export class ReferenceBackend implements Backend {
           const v = src[offset + (o * size + r) * inner + i];
           acc = op === 'sum' ? acc + v : binaryFns.maximum(acc, v);
         }
-        out[o * inner + i] = acc;
+        out[o * inner + i] = op === 'sum' ? acc * scale : acc;
       }
     }
     return wrap(out);
+  }
+
+  squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage {
+    const [da, db, ob] = [dataOf(a), dataOf(b), offsets(bl)];
+    let sum = 0;
+    offsets(al).forEach((o, i) => (sum += (da[o] - db[ob[i]]) ** 2));
+    return wrap(Float64Array.of(alpha * sum));
+  }
+
+  squaredErrorGrad(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage {
+    const [da, db, ob, scale] = [dataOf(a), dataOf(b), offsets(bl), alpha * dataOf(g)[gOffset]];
+    return wrap(Float64Array.from(offsets(al), (o, i) => scale * (da[o] - db[ob[i]])));
   }
 
   softmax(x: Storage, offset: number, { outer, size, inner }: AxisView, log: boolean): Storage {
@@ -188,32 +200,41 @@ export class ReferenceBackend implements Backend {
     return wrap(out);
   }
 
-  adamStep(param: Storage, grad: Storage, gradLayout: Layout, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, h: AdamHyper): void {
-    const [p, g, m, v] = [dataOf(param), dataOf(grad), dataOf(expAvg), dataOf(expAvgSq)];
-    const vMax = maxExpAvgSq && dataOf(maxExpAvgSq);
-    offsets(gradLayout).forEach((o, i) => {
-      p[i] *= h.paramScale;
-      const gi = g[o] + h.gradDecay * p[i];
-      m[i] = h.beta1 * m[i] + (1 - h.beta1) * gi;
-      v[i] = h.beta2 * v[i] + (1 - h.beta2) * gi * gi;
-      if (vMax) vMax[i] = Math.max(vMax[i], v[i]);
-      p[i] -= (h.stepSize * m[i]) / (Math.sqrt(vMax ? vMax[i] : v[i]) / h.biasCorrection2Sqrt + h.eps);
-    });
+  adamStep(tensors: readonly AdamTensor[], h: AdamHyper): void {
+    for (const t of tensors) {
+      const [p, m, v] = [t.param, t.expAvg, t.expAvgSq].map(sliceOf);
+      const vMax = t.maxExpAvgSq && sliceOf(t.maxExpAvgSq);
+      const g = dataOf(t.grad);
+      offsets(t.gradLayout).forEach((o, i) => {
+        p[i] *= h.paramScale;
+        const gi = g[o] + h.gradDecay * p[i];
+        m[i] = h.beta1 * m[i] + (1 - h.beta1) * gi;
+        v[i] = h.beta2 * v[i] + (1 - h.beta2) * gi * gi;
+        if (vMax) vMax[i] = Math.max(vMax[i], v[i]);
+        p[i] -= (h.stepSize * m[i]) / (Math.sqrt(vMax ? vMax[i] : v[i]) / h.biasCorrection2Sqrt + h.eps);
+      });
+    }
   }
 
-  sgdStep(param: Storage, grad: Storage, gradLayout: Layout, momentumBuffer: Storage | null, h: SgdHyper): void {
-    const [p, g] = [dataOf(param), dataOf(grad)];
-    const b = momentumBuffer && dataOf(momentumBuffer);
-    offsets(gradLayout).forEach((o, i) => {
-      let gi = g[o] + h.weightDecay * p[i];
-      if (b) {
-        b[i] = h.firstStep ? gi : h.momentum * b[i] + (1 - h.dampening) * gi;
-        gi = h.nesterov ? gi + h.momentum * b[i] : b[i];
-      }
-      p[i] -= h.lr * gi;
-    });
+  sgdStep(tensors: readonly SgdTensor[], h: SgdHyper): void {
+    for (const t of tensors) {
+      const p = sliceOf(t.param);
+      const b = t.momentumBuffer && sliceOf(t.momentumBuffer);
+      const g = dataOf(t.grad);
+      offsets(t.gradLayout).forEach((o, i) => {
+        let gi = g[o] + h.weightDecay * p[i];
+        if (b) {
+          b[i] = h.firstStep ? gi : h.momentum * b[i] + (1 - h.dampening) * gi;
+          gi = h.nesterov ? gi + h.momentum * b[i] : b[i];
+        }
+        p[i] -= h.lr * gi;
+      });
+    }
   }
 }
+
+/** A slice's elements, in place (a view of its storage). */
+const sliceOf = ({ storage, offset }: StorageSlice): Float64Array => dataOf(storage).subarray(offset);
 
 function forEachIndex(shape: Shape, fn: (index: number[], flat: number) => void): void {
   const n = sizeOf(shape);

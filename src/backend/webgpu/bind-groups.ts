@@ -1,4 +1,5 @@
-// Reuses bind groups: pooled buffers recur, so (kernel layout, parameter size, buffers) recur too.
+// Reuses bind groups: pooled buffers and the arena's content-addressed parameter slots recur, so
+// (kernel layout, parameter slot, buffers) recur too.
 // Creating one per dispatch is not only slower: on lavapipe each live bind group holds a memory
 // mapping until garbage collection, and a loop that never yields would reach vm.max_map_count.
 const CAPACITY = 4096;
@@ -15,9 +16,10 @@ export class BindGroupCache {
     private readonly maxBindingBytes: number,
   ) {}
 
-  /** The group binding `uniformBytes` of the uniform arena at 0 and `buffers` at 1…n. */
-  get(label: string, layout: GPUBindGroupLayout, uniformBytes: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
-    const key = `${this.idOf(this.layoutIds, layout)}:${uniformBytes}:${buffers.map((b) => this.idOf(this.bufferIds, b)).join(',')}`;
+  /** The group binding `uniformBytes` of the uniform arena from `uniformOffset` at 0 and `buffers` at 1…n. */
+  get(label: string, layout: GPUBindGroupLayout, uniformOffset: number, uniformBytes: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    let key = `${this.idOf(this.layoutIds, layout)}:${uniformOffset}+${uniformBytes}`;
+    for (const buffer of buffers) key += `,${this.idOf(this.bufferIds, buffer)}`;
     let group = this.groups.get(key);
     if (group) {
       this.groups.delete(key); // re-inserted below: the Map's order is the recency order
@@ -26,7 +28,7 @@ export class BindGroupCache {
         label,
         layout,
         entries: [
-          { binding: 0, resource: { buffer: this.uniforms, size: uniformBytes } },
+          { binding: 0, resource: { buffer: this.uniforms, offset: uniformOffset, size: uniformBytes } },
           ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer, size: Math.min(buffer.size, this.maxBindingBytes) } })),
         ],
       });

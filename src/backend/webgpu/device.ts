@@ -1,5 +1,6 @@
 // Finds a WebGPU adapter through Dawn's Node bindings and opens a device with the adapter's largest
-// buffer and workgroup limits (the spec's defaults are far below what even lavapipe offers).
+// buffer, workgroup and storage-binding limits (the spec's defaults are far below what even lavapipe
+// offers; the optimizers' multi-tensor launches bind as many buffers as the stage allows).
 import { create, globals } from 'webgpu';
 
 export const NO_ADAPTER_MESSAGE =
@@ -17,6 +18,8 @@ export interface AcquiredDevice {
   readonly device: GPUDevice;
   /** Vendor, architecture, device and driver description of the adapter. */
   readonly description: string;
+  /** A fallback adapter runs shaders on the CPU (lavapipe, SwiftShader, WARP). */
+  readonly isFallbackAdapter: boolean;
 }
 
 export async function acquireDevice(): Promise<AcquiredDevice> {
@@ -32,9 +35,10 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
       maxBufferSize: limits.maxBufferSize,
       maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
     },
   });
-  return { gpu, device, description: describeAdapter(adapter.info) };
+  return { gpu, device, description: describeAdapter(adapter.info), isFallbackAdapter: adapter.info.isFallbackAdapter };
 }
 
 /** `adapter.info`'s fields are getters, so it prints as `{}`: read them one by one. */

@@ -6,7 +6,7 @@ import { assertRank, dims, f32Bits, grid2d, type KernelContext } from './kernel-
 import type { WebGpuStorage } from './storage.js';
 
 /** Elements per workgroup of the elementwise kernels (256 threads × 4). */
-const ELEMENTS_PER_GROUP = 1024;
+export const ELEMENTS_PER_GROUP = 1024;
 
 const unaryExpressions: Record<UnaryOp, string> = {
   copy: 'x',
@@ -41,17 +41,19 @@ const binaryExpressions: Record<BinaryOp, string> = {
 /** A coalesced view is a contiguous run when it has at most one dim, walked with stride 1. */
 export const isRun = (layout: Layout): boolean => layout.shape.length === 0 || (layout.shape.length === 1 && layout.strides[0] === 1);
 
-/** The strided.wgsl parameter block for up to two coalesced views of one shape. */
-function viewParams(count: number, a: Layout, b: Layout | null, alpha = 0): number[] {
+/** The strided_views.wgsl parameter block for up to two coalesced views of one shape. */
+export function viewParams(count: number, a: Layout, b: Layout | null, alpha = 0, thirdOffset = 0): number[] {
   return [
     count, a.shape.length, f32Bits(alpha), 0,
-    a.offset, b?.offset ?? 0, 0, 0,
+    a.offset, b?.offset ?? 0, thirdOffset, 0,
     ...dims(a.shape), ...dims(a.strides), ...dims(b?.strides ?? []),
   ];
 }
 
 /** The grid of the kernels that cover 1024 elements per workgroup (see view.wgsl). */
 export const elementGrid = (count: number) => grid2d(Math.ceil(count / ELEMENTS_PER_GROUP));
+/** The grid of the vec4 kernels (quads.wgsl): 1024 quads per workgroup. */
+const quadGrid = (count: number) => elementGrid(Math.ceil(count / 4));
 
 export function unary(ctx: KernelContext, op: UnaryOp, x: WebGpuStorage, layout: Layout, alpha: number): WebGpuStorage {
   const count = layout.shape.reduce((p, s) => p * s, 1);
@@ -60,14 +62,14 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: WebGpuStorage, layout:
   const [view] = coalesce([layout]);
   assertRank(`unary ${op}`, view);
   const contiguous = isRun(view);
-  const kernel = ctx.kernel({
-    file: 'unary',
-    variant: `${op}${contiguous ? '' : ',strided'}`,
-    inputs: 1,
-    substitutions: { OP: unaryExpressions[op] },
-    constants: { A_CONTIGUOUS: Number(contiguous) },
-  });
-  ctx.dispatch(kernel, viewParams(count, view, null, alpha), [x, out], elementGrid(count));
+  const substitutions = { OP: unaryExpressions[op] };
+  const params = viewParams(count, view, null, alpha);
+  if (contiguous && view.offset % 4 === 0) {
+    ctx.dispatch(ctx.kernel({ file: 'unary_vec4', variant: op, inputs: 1, substitutions }), params, [x, out], quadGrid(count));
+    return out;
+  }
+  const kernel = ctx.kernel({ file: 'unary', variant: `${op}${contiguous ? '' : ',strided'}`, inputs: 1, substitutions, constants: { A_CONTIGUOUS: Number(contiguous) } });
+  ctx.dispatch(kernel, params, [x, out], elementGrid(count));
   return out;
 }
 
@@ -78,11 +80,16 @@ export function binary(ctx: KernelContext, op: BinaryOp, a: WebGpuStorage, al: L
   const [va, vb] = coalesce([al, bl]);
   assertRank(`binary ${op}`, va);
   const [ca, cb] = [isRun(va), isRun(vb)];
+  const substitutions = { OP: binaryExpressions[op] };
+  if (ca && cb && va.offset % 4 === 0 && vb.offset % 4 === 0) {
+    ctx.dispatch(ctx.kernel({ file: 'binary_vec4', variant: op, inputs: 2, substitutions }), viewParams(count, va, vb), [a, b, out], quadGrid(count));
+    return out;
+  }
   const kernel = ctx.kernel({
     file: 'binary',
     variant: `${op}${ca ? '' : ',a strided'}${cb ? '' : ',b strided'}`,
     inputs: 2,
-    substitutions: { OP: binaryExpressions[op] },
+    substitutions,
     constants: { A_CONTIGUOUS: Number(ca), B_CONTIGUOUS: Number(cb) },
   });
   ctx.dispatch(kernel, viewParams(count, va, vb), [a, b, out], elementGrid(count));

@@ -1,17 +1,40 @@
-// What the kernel encoders (elementwise, reduction, matmul, indexing) need from the backend, and the
-// helpers they share to pack parameters and size grids.
+// What the kernel encoders (elementwise, reduction, matmul, indexing, optimizer) need from the
+// backend, and the helpers they share to pack parameters and size grids.
 import type { Layout } from '../../shape.js';
 import type { ComputeKernel, KernelVariant } from './pipelines.js';
 import type { Grid } from './queue.js';
 import type { WebGpuStorage } from './storage.js';
 
+/**
+ * The kernel choices that depend on the adapter. A fallback adapter (lavapipe, SwiftShader, WARP)
+ * runs a workgroup on one CPU thread, its threads as SIMD lanes: workgroup memory is ordinary cache
+ * and every barrier a coroutine switch. There, register-tiled matmuls measured 2–4× and reductions
+ * with 4 threads per output 5× faster than the GPU forms (bench/README.md).
+ */
+export interface Tuning {
+  matmulTiles: 'workgroup' | 'registers';
+  /** At most this many threads cooperate on one reduced output or softmax row (a power of two ≤ 256). */
+  maxThreadsPerOutput: number;
+  /** Sleep between Dawn's polls while waiting for the GPU, which then shares the CPU (wait.ts). */
+  napWhileWaiting: boolean;
+}
+
+export const tuningFor = (isFallbackAdapter: boolean): Tuning =>
+  isFallbackAdapter
+    ? { matmulTiles: 'registers', maxThreadsPerOutput: 4, napWhileWaiting: true }
+    : { matmulTiles: 'workgroup', maxThreadsPerOutput: 256, napWhileWaiting: false };
+
 export interface KernelContext {
+  /** The adapter's tuning (tests change it to run every form). */
+  tuning(): Tuning;
   kernel(spec: KernelVariant): ComputeKernel;
   /** Records a dispatch; `storages` bind at 1…n in order, the kernel's inputs before its outputs. */
   dispatch(kernel: ComputeKernel, params: readonly number[], storages: readonly WebGpuStorage[], grid: Grid): void;
   /** A fresh contiguous storage of `length` f32 elements that the next dispatch will write. */
   output(length: number): WebGpuStorage;
   release(storage: WebGpuStorage): void;
+  /** Storage buffers one dispatch may bind (the device's maxStorageBuffersPerShaderStage). */
+  maxStorageBuffers(): number;
 }
 
 /** Rank the WGSL view helpers index (two vec4s per shape/stride array). */

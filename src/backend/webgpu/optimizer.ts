@@ -1,64 +1,42 @@
-// Encoders of the in-place optimizer updates, adam.wgsl and sgd.wgsl: one dispatch per parameter.
-import type { AdamHyper, SgdHyper } from '../backend.js';
-import { coalesce, sizeOf, type Layout } from '../../shape.js';
-import { elementGrid, isRun } from './elementwise.js';
-import { assertRank, dims, f32Bits, type KernelContext } from './kernel-context.js';
-import type { WebGpuStorage } from './storage.js';
+// Encoders of the in-place optimizer updates, kernels/adam.wgsl and kernels/sgd.wgsl: all the tensors
+// of one call in few multi-tensor launches (see multi-tensor.ts).
+import type { AdamHyper, AdamTensor, OptimizerTensor, SgdHyper, SgdTensor, StorageSlice } from '../backend.js';
+import { f32Bits, type KernelContext } from './kernel-context.js';
+import { dispatchUpdates, type TensorUpdate } from './multi-tensor.js';
+import { asWebGpuStorage } from './storage.js';
 
-interface Update {
-  readonly file: 'adam' | 'sgd';
-  /** The kernel's one placeholder and its expression, which decides the state buffers it uses. */
-  readonly placeholder: string;
-  readonly expression: string;
-  /** The parameter, then the state buffers that expression uses, all bound read-write. */
-  readonly buffers: readonly WebGpuStorage[];
-  /** The kernel's Params after the grad view, as u32 words. */
-  readonly hyper: readonly number[];
+/** Whether every tensor has the optional state slice, or none has (throws when some have). */
+function everyOrNone(slices: readonly (StorageSlice | null)[], what: string): boolean {
+  const given = slices.filter((s) => s !== null).length;
+  if (given !== 0 && given !== slices.length) throw new Error(`webgpu ${what} must be given for every tensor of a call or for none`);
+  return given > 0;
 }
 
-function dispatchUpdate(ctx: KernelContext, grad: WebGpuStorage, gradLayout: Layout, update: Update): void {
-  const count = sizeOf(gradLayout.shape);
-  if (count === 0) return;
-  const [view] = coalesce([gradLayout]);
-  assertRank(update.file, view);
-  const contiguous = isRun(view);
-  const kernel = ctx.kernel({
-    file: update.file,
-    variant: `${update.expression}${contiguous ? '' : ',strided grad'}`,
-    inputs: 1,
-    outputs: update.buffers.length,
-    substitutions: { [update.placeholder]: update.expression },
-    constants: { GRAD_CONTIGUOUS: Number(contiguous) },
-  });
-  const gradView = [count, view.shape.length, view.offset, 0, ...dims(view.shape), ...dims(view.strides)];
-  ctx.dispatch(kernel, [...gradView, ...update.hyper], [grad, ...update.buffers], elementGrid(count));
+function tensorUpdate(t: OptimizerTensor, state: readonly (StorageSlice | null)[]): TensorUpdate {
+  const operands = [t.param, ...state.filter((s) => s !== null)].map(({ storage, offset }) => ({ storage: asWebGpuStorage(storage), offset }));
+  return { grad: asWebGpuStorage(t.grad), gradLayout: t.gradLayout, operands };
 }
 
-export function adamStep(
-  ctx: KernelContext,
-  param: WebGpuStorage,
-  grad: WebGpuStorage,
-  gradLayout: Layout,
-  expAvg: WebGpuStorage,
-  expAvgSq: WebGpuStorage,
-  maxExpAvgSq: WebGpuStorage | null,
-  h: AdamHyper,
-): void {
-  dispatchUpdate(ctx, grad, gradLayout, {
-    file: 'adam',
-    placeholder: 'SECOND_MOMENT',
-    expression: maxExpAvgSq ? 'running_max(i, v)' : 'v',
-    buffers: maxExpAvgSq ? [param, expAvg, expAvgSq, maxExpAvgSq] : [param, expAvg, expAvgSq],
+export function adamStep(ctx: KernelContext, tensors: readonly AdamTensor[], h: AdamHyper): void {
+  const amsgrad = everyOrNone(tensors.map((t) => t.maxExpAvgSq), 'adamStep maxExpAvgSq');
+  const kernel = {
+    file: 'adam' as const,
+    variant: amsgrad ? 'amsgrad' : 'adam',
+    constants: { AMSGRAD: Number(amsgrad) },
+    fields: amsgrad ? ['theta', 'm', 'v', 'v_max'] : ['theta', 'm', 'v'],
     hyper: [h.beta1, h.beta2, h.eps, h.stepSize, h.biasCorrection2Sqrt, h.gradDecay, h.paramScale, 0].map(f32Bits),
-  });
+  };
+  dispatchUpdates(ctx, kernel, tensors.map((t) => tensorUpdate(t, [t.expAvg, t.expAvgSq, t.maxExpAvgSq])));
 }
 
-export function sgdStep(ctx: KernelContext, param: WebGpuStorage, grad: WebGpuStorage, gradLayout: Layout, momentumBuffer: WebGpuStorage | null, h: SgdHyper): void {
-  dispatchUpdate(ctx, grad, gradLayout, {
-    file: 'sgd',
-    placeholder: 'DIRECTION',
-    expression: momentumBuffer ? 'with_momentum(i, g)' : 'g',
-    buffers: momentumBuffer ? [param, momentumBuffer] : [param],
+export function sgdStep(ctx: KernelContext, tensors: readonly SgdTensor[], h: SgdHyper): void {
+  const momentum = everyOrNone(tensors.map((t) => t.momentumBuffer), 'sgdStep momentumBuffer');
+  const kernel = {
+    file: 'sgd' as const,
+    variant: momentum ? 'momentum' : 'sgd',
+    constants: { MOMENTUM: Number(momentum) },
+    fields: momentum ? ['theta', 'b'] : ['theta'],
     hyper: [...[h.lr, h.momentum, h.dampening, h.weightDecay].map(f32Bits), Number(h.firstStep), Number(h.nesterov), 0, 0],
-  });
+  };
+  dispatchUpdates(ctx, kernel, tensors.map((t) => tensorUpdate(t, [t.momentumBuffer])));
 }

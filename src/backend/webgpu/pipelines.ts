@@ -8,7 +8,7 @@
 //    folds away (tile loads with vec4, bounds checks, threads per output).
 // Pipelines are cached by `file:variant`, which is also the label of the shader module, the pipeline
 // and every bind group, so Dawn's error messages name the kernel. Every kernel binds its parameters
-// as a uniform at binding 0 (a dynamic offset into the uniform arena), its inputs read-only at
+// as a uniform at binding 0 (a slot of the uniform arena), its inputs read-only at
 // bindings 1…n and its outputs (read-write; one, except for in-place updates) at n+1….
 import { readFileSync } from 'node:fs';
 import type { DeviceErrors } from './errors.js';
@@ -97,7 +97,7 @@ export class PipelineCache {
     let layout = this.layouts.get(key);
     if (!layout) {
       const entries: GPUBindGroupLayoutEntry[] = [
-        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
+        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
       ];
       for (let i = 1; i <= inputs; i++) entries.push({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } });
       for (let i = inputs + 1; i <= inputs + outputs; i++) entries.push({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });

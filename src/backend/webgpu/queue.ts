@@ -40,16 +40,17 @@ export class CommandQueue {
    */
   dispatch(kernel: ComputeKernel, params: readonly number[], buffers: readonly GPUBuffer[], [x, y = 1, z = 1]: Grid): void {
     if (this.batchDispatches >= MAX_BATCH_DISPATCHES) this.submit();
-    let offset = this.arena.write(params);
+    let offset = this.arena.slot(params);
     if (offset === null) {
       this.submit();
-      offset = this.arena.write(params) as number;
+      this.arena.clear();
+      offset = this.arena.slot(params) as number;
     }
     const uniformBytes = Math.max(16, Math.ceil(params.length / 4) * 16);
-    const bindGroup = this.bindGroups.get(kernel.label, kernel.bindGroupLayout, uniformBytes, buffers);
+    const bindGroup = this.bindGroups.get(kernel.label, kernel.bindGroupLayout, offset, uniformBytes, buffers);
     const pass = this.openPass();
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, bindGroup, [offset]);
+    pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.dispatches++;
     this.batchDispatches++;

@@ -1,7 +1,7 @@
 // The WebGPU backend: storages in pooled GPU buffers, kernels batched into one pending command
 // encoder, results read back through pooled staging buffers. Every entry point first checks that
 // the device is alive; Dawn's asynchronous validation errors surface at the next flush or read.
-import type { AdamHyper, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, Storage, UnaryOp } from '../backend.js';
+import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
 import type { Layout, Shape } from '../../shape.js';
 import { UniformArena } from './arena.js';
 import { BindGroupCache } from './bind-groups.js';
@@ -9,7 +9,8 @@ import type { AcquiredDevice } from './device.js';
 import * as elementwise from './elementwise.js';
 import { DeviceErrors } from './errors.js';
 import { gather, scatterAdd } from './indexing.js';
-import type { KernelContext } from './kernel-context.js';
+import * as loss from './loss.js';
+import { tuningFor, type KernelContext, type Tuning } from './kernel-context.js';
 import { matmul } from './matmul.js';
 import * as optimizer from './optimizer.js';
 import { PipelineCache, type ComputeKernel, type KernelVariant } from './pipelines.js';
@@ -17,6 +18,7 @@ import { BufferPool } from './pool.js';
 import { CommandQueue, type Grid } from './queue.js';
 import { reduce, softmax } from './reduction.js';
 import { asWebGpuStorage, WebGpuStorage } from './storage.js';
+import { waitNapping } from './wait.js';
 
 export interface WebGpuStats {
   /** Compute dispatches recorded since creation. */
@@ -30,6 +32,9 @@ export interface WebGpuStats {
   readonly liveBytes: number;
 }
 
+/** Elements up to which fill() uploads instead of launching fill.wgsl. */
+const SMALL_FILL = 4096;
+
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly description: string;
@@ -38,6 +43,8 @@ export class WebGpuBackend implements Backend {
   readonly gpu: GPU;
   /** The pipeline cache, exposed so tests can compile a deliberately broken kernel. */
   readonly pipelines: PipelineCache;
+  /** Kernel choices for this adapter (see Tuning); tests change it to check every form. */
+  readonly tuning: Tuning;
   private readonly errors: DeviceErrors;
   private readonly storagePool: BufferPool;
   private readonly stagingPool: BufferPool;
@@ -49,10 +56,13 @@ export class WebGpuBackend implements Backend {
     dispatch: (kernel, params, storages, grid) => this.dispatch(kernel, params, storages, grid),
     output: (length) => this.allocate(length, false),
     release: (storage) => this.release(storage),
+    maxStorageBuffers: () => this.device.limits.maxStorageBuffersPerShaderStage,
+    tuning: () => this.tuning,
   };
 
-  constructor({ gpu, device, description }: AcquiredDevice) {
+  constructor({ gpu, device, description, isFallbackAdapter }: AcquiredDevice) {
     this.gpu = gpu;
+    this.tuning = tuningFor(isFallbackAdapter);
     this.device = device;
     this.description = description;
     this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
@@ -93,6 +103,8 @@ export class WebGpuBackend implements Backend {
 
   fill(length: number, value: number): Storage {
     this.errors.assertAlive();
+    // A small fill is cheaper as an upload (a fresh buffer, so no pending kernel sees it early).
+    if (length <= SMALL_FILL) return this.upload(new Float32Array(length).fill(value));
     return elementwise.fill(this.context, length, value);
   }
 
@@ -107,7 +119,7 @@ export class WebGpuBackend implements Backend {
     const staging = this.stagingPool.acquireClean(bytes);
     this.queue.copy(source.buffer, staging, bytes);
     this.queue.submit();
-    await this.errors.unlessLost(staging.mapAsync(GPUMapMode.READ, 0, bytes));
+    await this.errors.unlessLost(this.gpuWork(staging.mapAsync(GPUMapMode.READ, 0, bytes)));
     this.errors.assertAlive();
     const values = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
     staging.unmap();
@@ -128,7 +140,7 @@ export class WebGpuBackend implements Backend {
   async flush(): Promise<void> {
     this.errors.assertAlive();
     this.queue.submit();
-    await this.errors.unlessLost(this.device.queue.onSubmittedWorkDone());
+    await this.errors.unlessLost(this.gpuWork(this.device.queue.onSubmittedWorkDone()));
     await this.errors.throwDeferred();
   }
 
@@ -142,9 +154,19 @@ export class WebGpuBackend implements Backend {
     return elementwise.binary(this.context, op, asWebGpuStorage(a), al, asWebGpuStorage(b), bl);
   }
 
-  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView): Storage {
+  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView, scale = 1): Storage {
     this.errors.assertAlive();
-    return reduce(this.context, op, asWebGpuStorage(x), offset, view);
+    return reduce(this.context, op, asWebGpuStorage(x), offset, view, scale);
+  }
+
+  squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage {
+    this.errors.assertAlive();
+    return loss.squaredErrorSum(this.context, asWebGpuStorage(a), al, asWebGpuStorage(b), bl, alpha);
+  }
+
+  squaredErrorGrad(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage {
+    this.errors.assertAlive();
+    return loss.squaredErrorGrad(this.context, asWebGpuStorage(a), al, asWebGpuStorage(b), bl, asWebGpuStorage(g), gOffset, alpha);
   }
 
   softmax(x: Storage, offset: number, view: AxisView, log: boolean): Storage {
@@ -172,15 +194,19 @@ export class WebGpuBackend implements Backend {
     return scatterAdd(this.context, shape, dim, asWebGpuStorage(index), il, asWebGpuStorage(src), sl);
   }
 
-  adamStep(param: Storage, grad: Storage, gradLayout: Layout, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, hyper: AdamHyper): void {
+  adamStep(tensors: readonly AdamTensor[], hyper: AdamHyper): void {
     this.errors.assertAlive();
-    const [p, g, m, v] = [param, grad, expAvg, expAvgSq].map(asWebGpuStorage);
-    optimizer.adamStep(this.context, p, g, gradLayout, m, v, maxExpAvgSq && asWebGpuStorage(maxExpAvgSq), hyper);
+    optimizer.adamStep(this.context, tensors, hyper);
   }
 
-  sgdStep(param: Storage, grad: Storage, gradLayout: Layout, momentumBuffer: Storage | null, hyper: SgdHyper): void {
+  sgdStep(tensors: readonly SgdTensor[], hyper: SgdHyper): void {
     this.errors.assertAlive();
-    optimizer.sgdStep(this.context, asWebGpuStorage(param), asWebGpuStorage(grad), gradLayout, momentumBuffer && asWebGpuStorage(momentumBuffer), hyper);
+    optimizer.sgdStep(this.context, tensors, hyper);
+  }
+
+  /** A wait for submitted work: napping on a CPU adapter (see wait.ts). */
+  private gpuWork<T>(promise: Promise<T>): Promise<T> {
+    return this.tuning.napWhileWaiting ? waitNapping(promise) : promise;
   }
 
   private allocate(length: number, forUpload: boolean): WebGpuStorage {

@@ -1,0 +1,28 @@
+// strided_views.wgsl — shared by the kernels over up to two strided views a, b of one shape
+// (included, not compiled alone): their parameter block and where element i of each view sits.
+// Element i (row-major over `shape`, rank ≤ 8 after coalescing) of view v is at
+// offsets[v] + Σ index_d · strides_v[d]; offsets.z is free for a kernel's third binding.
+struct Params {
+  count: u32,
+  rank: u32,
+  alpha: f32,
+  pad: u32,
+  offsets: vec4<u32>,
+  shape: array<vec4<u32>, 2>,
+  strides_a: array<vec4<i32>, 2>,
+  strides_b: array<vec4<i32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+
+#include "view.wgsl"
+
+fn offset_a(i: u32) -> u32 {
+  if (A_CONTIGUOUS) { return params.offsets.x + i; }
+  return strided_offset(i, params.offsets.x, params.rank, params.shape, params.strides_a);
+}
+
+fn offset_b(i: u32) -> u32 {
+  if (B_CONTIGUOUS) { return params.offsets.y + i; }
+  return strided_offset(i, params.offsets.y, params.rank, params.shape, params.strides_b);
+}
