@@ -35,7 +35,7 @@ test('100,000 ops issued without awaiting: memory mappings and the pool stay bou
   expect(end.dispatches - start.dispatches).toBe(100_000);
   expect(end.buffersCreated - start.buffersCreated, 'buffers created by the loop').toBeLessThan(10);
   expect(end.pooledBytes, 'bytes parked in the pool').toBeLessThan(64 * 1024);
-  expect(end.submits - start.submits, 'submits (uniform arena refills and the read)').toBeLessThan(200);
+  expect(end.submits - start.submits, 'submits (one per 8 dispatches, arena refills, the read)').toBeLessThanOrEqual(100_000 / 8 + 10);
   expect(Array.from(values)).toEqual(Array.from({ length: 64 }, (_, i) => i));
 }, 60_000);
 
