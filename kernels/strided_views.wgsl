@@ -2,6 +2,7 @@
 // (included, not compiled alone): their parameter block and where element i of each view sits.
 // Element i (row-major over `shape`, rank ≤ 8 after coalescing) of view v is at
 // offsets[v] + Σ index_d · strides_v[d]; offsets.z is free for a kernel's third binding.
+// Override RANK (the views' rank) makes the index arithmetic a fixed, unrolled loop.
 struct Params {
   count: u32,
   rank: u32,
@@ -13,16 +14,18 @@ struct Params {
   strides_b: array<vec4<i32>, 2>,
 }
 
+override RANK: u32 = 8u;
+
 @group(0) @binding(0) var<uniform> params: Params;
 
 #include "view.wgsl"
 
 fn offset_a(i: u32) -> u32 {
   if (A_CONTIGUOUS) { return params.offsets.x + i; }
-  return strided_offset(i, params.offsets.x, params.rank, params.shape, params.strides_a);
+  return strided_offset(i, params.offsets.x, RANK, params.shape, params.strides_a);
 }
 
 fn offset_b(i: u32) -> u32 {
   if (B_CONTIGUOUS) { return params.offsets.y + i; }
-  return strided_offset(i, params.offsets.y, params.rank, params.shape, params.strides_b);
+  return strided_offset(i, params.offsets.y, RANK, params.shape, params.strides_b);
 }

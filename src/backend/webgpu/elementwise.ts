@@ -68,7 +68,13 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: WebGpuStorage, layout:
     ctx.dispatch(ctx.kernel({ file: 'unary_vec4', variant: op, inputs: 1, substitutions }), params, [x, out], quadGrid(count));
     return out;
   }
-  const kernel = ctx.kernel({ file: 'unary', variant: `${op}${contiguous ? '' : ',strided'}`, inputs: 1, substitutions, constants: { A_CONTIGUOUS: Number(contiguous) } });
+  const kernel = ctx.kernel({
+    file: 'unary',
+    variant: `${op}${contiguous ? '' : ',strided'},rank ${view.shape.length}`,
+    inputs: 1,
+    substitutions,
+    constants: { A_CONTIGUOUS: Number(contiguous), RANK: view.shape.length },
+  });
   ctx.dispatch(kernel, params, [x, out], elementGrid(count));
   return out;
 }
@@ -87,10 +93,10 @@ export function binary(ctx: KernelContext, op: BinaryOp, a: WebGpuStorage, al: L
   }
   const kernel = ctx.kernel({
     file: 'binary',
-    variant: `${op}${ca ? '' : ',a strided'}${cb ? '' : ',b strided'}`,
+    variant: `${op}${ca ? '' : ',a strided'}${cb ? '' : ',b strided'},rank ${va.shape.length}`,
     inputs: 2,
     substitutions,
-    constants: { A_CONTIGUOUS: Number(ca), B_CONTIGUOUS: Number(cb) },
+    constants: { A_CONTIGUOUS: Number(ca), B_CONTIGUOUS: Number(cb), RANK: va.shape.length },
   });
   ctx.dispatch(kernel, viewParams(count, va, vb), [a, b, out], elementGrid(count));
   return out;
@@ -112,9 +118,9 @@ export function copy(ctx: KernelContext, src: WebGpuStorage, srcLayout: Layout, 
   const [cs, cd] = [isRun(vs), isRun(vd)];
   const kernel = ctx.kernel({
     file: 'copy',
-    variant: `${cs ? 'contiguous' : 'strided'}→${cd ? 'contiguous' : 'strided'}`,
+    variant: `${cs ? 'contiguous' : 'strided'}→${cd ? 'contiguous' : 'strided'},rank ${vs.shape.length}`,
     inputs: 1,
-    constants: { A_CONTIGUOUS: Number(cs), B_CONTIGUOUS: Number(cd) },
+    constants: { A_CONTIGUOUS: Number(cs), B_CONTIGUOUS: Number(cd), RANK: vs.shape.length },
   });
   ctx.dispatch(kernel, viewParams(count, vs, vd), [src, dst], elementGrid(count));
 }

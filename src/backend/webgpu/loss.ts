@@ -11,8 +11,8 @@ function views(file: string, al: Layout, bl: Layout) {
   const [ca, cb] = [isRun(va), isRun(vb)];
   return {
     va, vb,
-    variant: `${ca ? '' : 'a strided'}${cb ? '' : ',b strided'}` || 'contiguous',
-    constants: { A_CONTIGUOUS: Number(ca), B_CONTIGUOUS: Number(cb) },
+    variant: `${ca ? '' : 'a strided,'}${cb ? '' : 'b strided,'}rank ${va.shape.length}`,
+    constants: { A_CONTIGUOUS: Number(ca), B_CONTIGUOUS: Number(cb), RANK: va.shape.length },
   };
 }
 
