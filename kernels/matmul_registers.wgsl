@@ -5,7 +5,8 @@
 // Tiling: a workgroup of THREADS threads computes ROWS rows × THREADS·QUADS·4 columns of C; each
 // thread holds ROWS × QUADS vec4 accumulators, its quads THREADS apart so that neighbouring threads
 // read neighbouring vec4s of B. A workgroup's rows come from its id alone, so all its threads read
-// the same element of A at once: one load broadcast to the SIMD lanes (or the warp). K advances by
+// the same element of A at once: one load broadcast to the SIMD lanes (or the warp); a transposed A
+// (A_MODE 2) is read as vec4s along m and transposed in registers. K advances by
 // 4: a 4×4 block of B per quad (a mat4x4 whose column kk is row k0 + kk of the block, or transposed
 // for a B read along k) times the vec4 A[row, k0…k0+3]. Rows and quads past C's edge are clamped
 // for reading and never stored. Grid: x = ⌈n / (THREADS·QUADS·4)⌉, y = ⌈m / ROWS⌉, z = batch.
@@ -25,6 +26,27 @@ fn a_at(base: i32, row: u32, k: u32) -> f32 {
 fn load_a(base: i32, row: u32, k0: u32) -> vec4<f32> {
   if (A_MODE == 1u) { return a_buf[(base + i32(row) * params.a_strides.y + i32(k0)) / 4]; }
   return vec4(a_at(base, row, k0), a_at(base, row, k0 + 1u), a_at(base, row, k0 + 2u), a_at(base, row, k0 + 3u));
+}
+
+/** A[row0 + i, k0…k0+3] for every row i of the tile (rows past m clamped), zero past k. */
+fn load_a_rows(base: i32, row0: u32, k0: u32) -> array<vec4<f32>, ROWS> {
+  var rows: array<vec4<f32>, ROWS>;
+  if (A_MODE == 2u && ROWS % 4u == 0u) {
+    // A read along m: a vec4 holds 4 rows at one k; four of them, transposed, are 4 rows' k0…k0+3.
+    // m is a multiple of 4 here, so a quad of rows is wholly inside A or wholly past it.
+    for (var q = 0u; q < ROWS / 4u; q++) {
+      let first = i32(min(row0 + 4u * q, params.m - 4u));
+      var block = mat4x4<f32>();
+      for (var kk = 0u; kk < 4u; kk++) {
+        if (k0 + kk < params.k) { block[kk] = a_buf[(base + first + i32(k0 + kk) * params.a_strides.z) / 4]; }
+      }
+      let by_row = transpose(block);
+      for (var r = 0u; r < 4u; r++) { rows[4u * q + r] = by_row[r]; }
+    }
+    return rows;
+  }
+  for (var i = 0u; i < ROWS; i++) { rows[i] = load_a(base, min(row0 + i, params.m - 1u), k0); }
+  return rows;
 }
 
 fn b_at(base: i32, k: u32, col: u32) -> f32 {
@@ -68,9 +90,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   for (var k0 = 0u; k0 < params.k; k0 += 4u) {
     var b: array<mat4x4<f32>, QUADS>;
     for (var j = 0u; j < QUADS; j++) { b[j] = load_b(b_base, k0, col0 + j * THREADS * 4u); }
+    let a = load_a_rows(a_base, row0, k0);
     for (var i = 0u; i < ROWS; i++) {
-      let a = load_a(a_base, min(row0 + i, params.m - 1u), k0);
-      for (var j = 0u; j < QUADS; j++) { acc[i][j] += b[j] * a; }
+      for (var j = 0u; j < QUADS; j++) { acc[i][j] += b[j] * a[i]; }
     }
   }
   for (var i = 0u; i < ROWS; i++) {
