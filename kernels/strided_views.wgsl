@@ -7,7 +7,7 @@ struct Params {
   count: u32,
   rank: u32,
   alpha: f32,
-  pad: u32,
+  b_row_quads: u32, // binary_vec4's repeated row of b (0: b is a run)
   offsets: vec4<u32>,
   shape: array<vec4<u32>, 2>,
   strides_a: array<vec4<i32>, 2>,

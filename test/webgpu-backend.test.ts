@@ -131,6 +131,19 @@ describe('binary', () => {
     });
   }
 
+  test('a row repeated down a matrix (a bias add): aligned rows by vec4, others by index', async () => {
+    for (const [rows, cols, offset] of [[5, 8, 0], [3, 12, 4], [4, 6, 0], [2, 8, 1], [1, 4, 0]]) {
+      const a = upload(uniform(offset + rows * cols));
+      const b = upload(uniform(offset + cols));
+      const al: Layout = { shape: [rows, cols], strides: [cols, 1], offset };
+      const bl: Layout = { shape: [rows, cols], strides: [0, 1], offset };
+      for (const op of ['add', 'sub'] as const) {
+        const out = { cpu: cpu.binary(op, a.cpu, al, b.cpu, bl), gpu: gpu.binary(op, a.gpu, al, b.gpu, bl) };
+        await expectMatch(out, 1e-6, `${op} [${rows},${cols}] + row, offset ${offset}`);
+      }
+    }
+  });
+
   test('one storage as both operands', async () => {
     const x = upload(uniform(100));
     const l = contiguousLayout([10, 10]);

@@ -41,6 +41,17 @@ const binaryExpressions: Record<BinaryOp, string> = {
 /** A coalesced view is a contiguous run when it has at most one dim, walked with stride 1. */
 export const isRun = (layout: Layout): boolean => layout.shape.length === 0 || (layout.shape.length === 1 && layout.strides[0] === 1);
 
+/**
+ * When a is a contiguous [rows, cols] and b one contiguous row repeated down it (a bias add), with
+ * cols and both offsets multiples of 4: the quads in that row (binary_vec4 reads b modulo it). Else 0.
+ */
+function repeatedRowQuads(a: Layout, b: Layout): number {
+  if (a.shape.length !== 2) return 0;
+  const cols = a.shape[1];
+  const aligned = cols % 4 === 0 && a.offset % 4 === 0 && b.offset % 4 === 0;
+  return aligned && a.strides[0] === cols && a.strides[1] === 1 && b.strides[0] === 0 && b.strides[1] === 1 ? cols / 4 : 0;
+}
+
 /** The strided_views.wgsl parameter block for up to two coalesced views of one shape. */
 export function viewParams(count: number, a: Layout, b: Layout | null, alpha = 0, thirdOffset = 0): number[] {
   return [
@@ -87,8 +98,12 @@ export function binary(ctx: KernelContext, op: BinaryOp, a: WebGpuStorage, al: L
   assertRank(`binary ${op}`, va);
   const [ca, cb] = [isRun(va), isRun(vb)];
   const substitutions = { OP: binaryExpressions[op] };
-  if (ca && cb && va.offset % 4 === 0 && vb.offset % 4 === 0) {
-    ctx.dispatch(ctx.kernel({ file: 'binary_vec4', variant: op, inputs: 2, substitutions }), viewParams(count, va, vb), [a, b, out], quadGrid(count));
+  const runs = ca && cb && va.offset % 4 === 0 && vb.offset % 4 === 0;
+  const rowQuads = runs ? 0 : repeatedRowQuads(va, vb);
+  if (runs || rowQuads > 0) {
+    const params = viewParams(count, va, vb);
+    params[3] = rowQuads;
+    ctx.dispatch(ctx.kernel({ file: 'binary_vec4', variant: op, inputs: 2, substitutions }), params, [a, b, out], quadGrid(count));
     return out;
   }
   const kernel = ctx.kernel({
