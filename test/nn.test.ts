@@ -199,6 +199,9 @@ describe('losses', () => {
     const probabilities = rand([4, 5], { requiresGrad: true });
     await gradcheck((l) => F.crossEntropy(l, tensor([0, 4, 2, 2]), { labelSmoothing: 0.1 }), [logits]);
     await gradcheck((l, p) => F.crossEntropy(l, p, { reduction: 'sum' }), [logits, probabilities]);
+    await gradcheck((l) => F.crossEntropy(l, tensor([0, 4, 2, 2])), [logits]);
+    await gradcheck((l) => F.crossEntropy(l.narrow(0, 1, 1).reshape([5]), tensor(3), { reduction: 'sum' }), [logits]);
+    await gradcheck((l) => grad(F.crossEntropy(l.tanh(), tensor([1, 0, 4, 4])), l, { createGraph: true })[0], [logits]);
     await gradcheck((l, t) => F.binaryCrossEntropyWithLogits(l, t), [logits, probabilities]);
     await gradcheck((a, b) => F.mseLoss(a, b, { reduction: 'sum' }), [logits, probabilities]);
   });

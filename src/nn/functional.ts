@@ -2,7 +2,7 @@
 import { tidy } from '../memory.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { bceWithLogits, crossEntropyWithProbabilities, linear, scatterAdd, squaredError } from '../ops/index.js';
+import { bceWithLogits, crossEntropyWithProbabilities, gather, linear, scaledSum, scatterAdd, squaredError } from '../ops/index.js';
 
 export { linear };
 
@@ -81,6 +81,8 @@ export function crossEntropy(input: Tensor, target: Tensor, { reduction = 'mean'
       `crossEntropy: target ${formatShape(target.shape)} fits neither class indices ${formatShape(input.shape.slice(0, -1))} nor class probabilities ${formatShape(input.shape)} for input ${formatShape(input.shape)}`,
     );
   }
+  checkReduction(reduction, 'crossEntropy');
+  if (byIndex && labelSmoothing === 0) return tidy(() => crossEntropyByIndex(input, target, reduction));
   return tidy(() => {
     const probabilities = byIndex ? oneHot(target, classes) : target;
     const smoothed = labelSmoothing > 0 ? probabilities.mul(1 - labelSmoothing).add(labelSmoothing / classes) : probabilities;
@@ -90,6 +92,18 @@ export function crossEntropy(input: Tensor, target: Tensor, { reduction = 'mean'
     const loss = byIndex ? perRow.div(probabilities.sum(-1)) : perRow;
     return reduce(loss, reduction, 'crossEntropy');
   });
+}
+
+/**
+ * −logSoftmax(x)[i, target_i], picked by gather: three launches forward (logSoftmax, gather, one
+ * scaled sum) instead of a one-hot product. An index that is not an integer in [0, C) reads NaN, so
+ * its row's loss is NaN (a GPU kernel cannot throw, and a silent zero would be a wrong answer).
+ */
+function crossEntropyByIndex(input: Tensor, target: Tensor, reduction: Reduction): Tensor {
+  const column = target.detach().reshape([...target.shape, 1]);
+  const picked = gather(input.logSoftmax(-1), -1, column).reshape(target.shape);
+  if (reduction === 'none') return picked.neg();
+  return scaledSum(picked, reduction === 'mean' ? -1 / target.size : -1);
 }
 
 /** [..., C] with 1 at each index's class; an index outside [0, C) gives an all-zero row. */

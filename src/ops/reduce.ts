@@ -68,6 +68,11 @@ export function sum(x: Tensor, dim?: number | readonly number[] | null, keepdim 
   return apply(sumOp, [x], { dims: normalizeDims('sum', dim, x.ndim), keepdim, scale: 1 });
 }
 
+/** scale · Σ x over every element, one launch (a mean with a sign, for instance). */
+export function scaledSum(x: Tensor, scale: number): Tensor {
+  return apply(sumOp, [x], { dims: normalizeDims('sum', null, x.ndim), keepdim: false, scale });
+}
+
 export function mean(x: Tensor, dim?: number | readonly number[] | null, keepdim = false): Tensor {
   const dims = normalizeDims('mean', dim, x.ndim);
   const count = sizeOf(dims.map((d) => x.shape[d]));
