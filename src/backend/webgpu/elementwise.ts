@@ -52,6 +52,21 @@ function repeatedRowQuads(a: Layout, b: Layout): number {
   return aligned && a.strides[0] === cols && a.strides[1] === 1 && b.strides[0] === 0 && b.strides[1] === 1 ? cols / 4 : 0;
 }
 
+/**
+ * Two layouts of one shape coalesced together for a strided_views.wgsl kernel: the views, a variant
+ * tag, and the overrides (which view is a contiguous run, and their rank).
+ */
+export function pairedViews(kernel: string, al: Layout, bl: Layout) {
+  const [va, vb] = coalesce([al, bl]);
+  assertRank(kernel, va);
+  const [ca, cb] = [isRun(va), isRun(vb)];
+  return {
+    va, vb, ca, cb,
+    tag: `${ca ? 'a run' : 'a strided'},${cb ? 'b run' : 'b strided'},rank ${va.shape.length}`,
+    constants: { A_CONTIGUOUS: Number(ca), B_CONTIGUOUS: Number(cb), RANK: va.shape.length },
+  };
+}
+
 /** The strided_views.wgsl parameter block for up to two coalesced views of one shape. */
 export function viewParams(count: number, a: Layout, b: Layout | null, alpha = 0, thirdOffset = 0): number[] {
   return [
@@ -94,9 +109,7 @@ export function binary(ctx: KernelContext, op: BinaryOp, a: WebGpuStorage, al: L
   const count = al.shape.reduce((p, s) => p * s, 1);
   const out = ctx.output(count);
   if (count === 0) return out;
-  const [va, vb] = coalesce([al, bl]);
-  assertRank(`binary ${op}`, va);
-  const [ca, cb] = [isRun(va), isRun(vb)];
+  const { va, vb, ca, cb, tag, constants } = pairedViews(`binary ${op}`, al, bl);
   const substitutions = { OP: binaryExpressions[op] };
   const runs = ca && cb && va.offset % 4 === 0 && vb.offset % 4 === 0;
   const rowQuads = runs ? 0 : repeatedRowQuads(va, vb);
@@ -106,13 +119,7 @@ export function binary(ctx: KernelContext, op: BinaryOp, a: WebGpuStorage, al: L
     ctx.dispatch(ctx.kernel({ file: 'binary_vec4', variant: op, inputs: 2, substitutions }), params, [a, b, out], quadGrid(count));
     return out;
   }
-  const kernel = ctx.kernel({
-    file: 'binary',
-    variant: `${op}${ca ? '' : ',a strided'}${cb ? '' : ',b strided'},rank ${va.shape.length}`,
-    inputs: 2,
-    substitutions,
-    constants: { A_CONTIGUOUS: Number(ca), B_CONTIGUOUS: Number(cb), RANK: va.shape.length },
-  });
+  const kernel = ctx.kernel({ file: 'binary', variant: `${op},${tag}`, inputs: 2, substitutions, constants });
   ctx.dispatch(kernel, viewParams(count, va, vb), [a, b, out], elementGrid(count));
   return out;
 }
@@ -128,15 +135,8 @@ export function copy(ctx: KernelContext, src: WebGpuStorage, srcLayout: Layout, 
     ctx.release(staged);
     return;
   }
-  const [vs, vd] = coalesce([srcLayout, dstLayout]);
-  assertRank('copy', vs);
-  const [cs, cd] = [isRun(vs), isRun(vd)];
-  const kernel = ctx.kernel({
-    file: 'copy',
-    variant: `${cs ? 'contiguous' : 'strided'}→${cd ? 'contiguous' : 'strided'},rank ${vs.shape.length}`,
-    inputs: 1,
-    constants: { A_CONTIGUOUS: Number(cs), B_CONTIGUOUS: Number(cd), RANK: vs.shape.length },
-  });
+  const { va: vs, vb: vd, tag, constants } = pairedViews('copy', srcLayout, dstLayout);
+  const kernel = ctx.kernel({ file: 'copy', variant: tag, inputs: 1, constants });
   ctx.dispatch(kernel, viewParams(count, vs, vd), [src, dst], elementGrid(count));
 }
 
