@@ -15,6 +15,7 @@ struct Params {
   size: u32,
   inner: u32,
   scale: f32, // reduce's sum: multiplies the total (1/size for a mean); softmax ignores it
+  out_offset: u32, // of y in its buffer (offset is x's in its own)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -12,5 +12,5 @@ override B_CONTIGUOUS: bool;
 @group(0) @binding(3) var<storage, read_write> y_buf: array<f32>;
 
 fn element(i: u32) {
-  y_buf[i] = f(a_buf[offset_a(i)], b_buf[offset_b(i)]);
+  y_buf[params.offsets.w + i] = f(a_buf[offset_a(i)], b_buf[offset_b(i)]);
 }

@@ -11,5 +11,5 @@
 fn quad(q: u32) {
   let a = a_buf[params.offsets.x / 4u + q];
   let b = b_buf[params.offsets.y / 4u + select(q, q % params.b_row_quads, params.b_row_quads != 0u)];
-  y_buf[q] = vec4(f(a.x, b.x), f(a.y, b.y), f(a.z, b.z), f(a.w, b.w));
+  y_buf[params.offsets.w / 4u + q] = vec4(f(a.x, b.x), f(a.y, b.y), f(a.z, b.z), f(a.w, b.w));
 }

@@ -4,6 +4,7 @@
 struct Params {
   count: u32,
   value: f32,
+  offset: u32, // of y in its buffer
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -15,6 +16,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   for (var j = 0u; j < 4u; j++) {
     let i = first + j * 256u;
     if (i >= params.count) { return; }
-    y_buf[i] = params.value;
+    y_buf[params.offset + i] = params.value;
   }
 }

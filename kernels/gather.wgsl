@@ -11,7 +11,7 @@ struct Params {
   x_offset: u32,
   index_offset: u32,
   dim_size: u32,
-  pad1: u32,
+  out_offset: u32,
   pad2: u32,
   shape: array<vec4<u32>, 2>,
   x_strides: array<vec4<i32>, 2>,
@@ -47,8 +47,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let index = index_buf[index_at];
   let k = i32(index);
   if (f32(k) != index || k < 0 || k >= i32(params.dim_size)) {
-    y_buf[i] = quiet_nan();
+    y_buf[params.out_offset + i] = quiet_nan();
     return;
   }
-  y_buf[i] = x_buf[x_at + k * dim_stride];
+  y_buf[params.out_offset + i] = x_buf[x_at + k * dim_stride];
 }

@@ -22,7 +22,7 @@ struct Params {
   b_offset: u32,
   bias_offset: u32,
   bias_stride: i32,
-  pad: u32,
+  c_offset: u32,
   a_strides: vec4<i32>, // batch, m, k
   b_strides: vec4<i32>, // batch, k, n
 }
@@ -37,5 +37,5 @@ struct Params {
 fn store_c(batch: u32, row: u32, col: u32, value: f32) {
   var v = value;
   if (HAS_BIAS) { v += bias_buf[i32(params.bias_offset) + i32(col) * params.bias_stride]; }
-  c_buf[(batch * params.m + row) * params.n + col] = v;
+  c_buf[params.c_offset + (batch * params.m + row) * params.n + col] = v;
 }

@@ -19,6 +19,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   }
   let total = row_total(row, acc, IS_MAX);
   if (row.lane == 0u && row.in_range) {
-    y_buf[row.index] = select(params.scale * total, total, IS_MAX);
+    y_buf[params.out_offset + row.index] = select(params.scale * total, total, IS_MAX);
   }
 }

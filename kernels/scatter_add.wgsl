@@ -10,7 +10,7 @@ struct Params {
   dim: u32,
   index_offset: u32,
   src_offset: u32,
-  pad0: u32,
+  out_offset: u32,
   pad1: u32,
   pad2: u32,
   shape: array<vec4<u32>, 2>,
@@ -57,5 +57,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
-  y_buf[j] = acc;
+  y_buf[params.out_offset + j] = acc;
 }

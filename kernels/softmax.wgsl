@@ -30,6 +30,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   let log_s = log(s);
   for (var r = row.lane; r < count; r += THREADS_PER_OUTPUT) {
     let shifted = x_buf[x + r * params.inner] - m;
-    y_buf[row.first + r * params.inner] = select(exp(shifted) / s, shifted - log_s, LOG);
+    y_buf[params.out_offset + row.first + r * params.inner] = select(exp(shifted) / s, shifted - log_s, LOG);
   }
 }

@@ -13,5 +13,5 @@ override B_CONTIGUOUS: bool;
 @group(0) @binding(4) var<storage, read_write> y_buf: array<f32>;
 
 fn element(i: u32) {
-  y_buf[i] = params.alpha * (a_buf[offset_a(i)] - b_buf[offset_b(i)]) * g_buf[params.offsets.z];
+  y_buf[params.offsets.w + i] = params.alpha * (a_buf[offset_a(i)] - b_buf[offset_b(i)]) * g_buf[params.offsets.z];
 }

@@ -27,5 +27,5 @@ fn main(@builtin(local_invocation_index) t: u32) {
     workgroupBarrier();
     if (t < half) { partials[t] += partials[t + half]; }
   }
-  if (t == 0u) { y_buf[0] = params.alpha * partials[0]; }
+  if (t == 0u) { y_buf[params.offsets.w] = params.alpha * partials[0]; }
 }

@@ -1,7 +1,8 @@
 // strided_views.wgsl — shared by the kernels over up to two strided views a, b of one shape
 // (included, not compiled alone): their parameter block and where element i of each view sits.
 // Element i (row-major over `shape`, rank ≤ 8 after coalescing) of view v is at
-// offsets[v] + Σ index_d · strides_v[d]; offsets.z is free for a kernel's third binding.
+// offsets[v] + Σ index_d · strides_v[d]; offsets.z is free for a kernel's third binding, offsets.w
+// is where the output starts in its buffer (kernels bind whole buffers: see allocator.ts).
 // Override RANK (the views' rank) makes the index arithmetic a fixed, unrolled loop.
 struct Params {
   count: u32,

@@ -11,5 +11,5 @@ const B_CONTIGUOUS = true;
 @group(0) @binding(2) var<storage, read_write> y_buf: array<f32>;
 
 fn element(i: u32) {
-  y_buf[i] = f(x_buf[offset_a(i)], params.alpha);
+  y_buf[params.offsets.w + i] = f(x_buf[offset_a(i)], params.alpha);
 }

@@ -9,5 +9,5 @@
 fn quad(q: u32) {
   let x = x_buf[params.offsets.x / 4u + q];
   let alpha = params.alpha;
-  y_buf[q] = vec4(f(x.x, alpha), f(x.y, alpha), f(x.z, alpha), f(x.w, alpha));
+  y_buf[params.offsets.w / 4u + q] = vec4(f(x.x, alpha), f(x.y, alpha), f(x.z, alpha), f(x.w, alpha));
 }

@@ -1,12 +1,14 @@
 // The uniform arena: one GPU buffer holding every dispatch's parameter block, each at a slot aligned
-// to the device's minUniformBufferOffsetAlignment (256 on most GPUs, 16 on lavapipe) and bound at a
-// static offset. Slots are content-addressed: a block seen before (a training loop repeats its
+// to SLOT_ALIGNMENT (at least the device's minUniformBufferOffsetAlignment: 256 on most GPUs, 16 on
+// lavapipe) and bound at a static offset. The coarse grid bounds the distinct slot offsets, and so
+// the bind groups that name them, to ARENA_BYTES / 256 per kernel layout and slabs. Slots are content-addressed: a block seen before (a training loop repeats its
 // blocks every step) reuses its slot, so its bind group recurs too. Static offsets matter because
 // lavapipe spends ≈30 µs more per dispatch when a bind group carries a dynamic offset (measured:
 // 25 vs 55 µs a dispatch). New slots are written to a CPU mirror and uploaded before the next
 // submit; `queue.writeBuffer` runs on the queue timeline after earlier submits, so clearing the
 // arena (only ever right after a submit) and refilling it is safe. No buffer is created per dispatch.
 const ARENA_BYTES = 1 << 20;
+const SLOT_ALIGNMENT = 256;
 /** Room past the last slot so a binding of the largest parameter block (an optimizer launch's, ≤ 1.5 KiB) always fits. */
 const MAX_PARAM_BYTES = 2048;
 
@@ -19,7 +21,10 @@ export class UniformArena {
   private dirtyFrom = ARENA_BYTES;
   private dirtyTo = 0;
 
-  constructor(device: GPUDevice, private readonly alignment: number) {
+  private readonly alignment: number;
+
+  constructor(device: GPUDevice, minAlignment: number) {
+    this.alignment = Math.max(SLOT_ALIGNMENT, minAlignment);
     this.buffer = device.createBuffer({
       label: 'uniform arena',
       size: ARENA_BYTES + MAX_PARAM_BYTES,

@@ -1,7 +1,8 @@
-// Reuses bind groups: pooled buffers and the arena's content-addressed parameter slots recur, so
-// (kernel layout, parameter slot, buffers) recur too.
+// Reuses bind groups: kernels bind whole slabs (allocator.ts) and the arena's parameter slots recur,
+// so (kernel layout, parameter slot, buffers) recur too, even when every tensor is new.
 // Creating one per dispatch is not only slower: on lavapipe each live bind group holds a memory
-// mapping until garbage collection, and a loop that never yields would reach vm.max_map_count.
+// mapping until garbage collection, and a loop that never yields would reach vm.max_map_count
+// (mappings.ts guards it). The cache is bounded: the least recently used group is dropped.
 const CAPACITY = 4096;
 
 export class BindGroupCache {
@@ -14,7 +15,21 @@ export class BindGroupCache {
     private readonly device: GPUDevice,
     private readonly uniforms: GPUBuffer,
     private readonly maxBindingBytes: number,
+    private readonly onCreate: () => void,
   ) {}
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Drops the groups that bind `buffer` (it is being destroyed). */
+  forget(buffer: GPUBuffer): void {
+    const id = this.bufferIds.get(buffer);
+    if (id === undefined) return;
+    for (const key of this.groups.keys()) {
+      if (key.split(',').slice(1).includes(String(id))) this.groups.delete(key);
+    }
+  }
 
   /** The group binding `uniformBytes` of the uniform arena from `uniformOffset` at 0 and `buffers` at 1…n. */
   get(label: string, layout: GPUBindGroupLayout, uniformOffset: number, uniformBytes: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
@@ -24,6 +39,7 @@ export class BindGroupCache {
     if (group) {
       this.groups.delete(key); // re-inserted below: the Map's order is the recency order
     } else {
+      this.onCreate();
       group = this.device.createBindGroup({
         label,
         layout,

@@ -2,7 +2,7 @@
 // and fill.wgsl.
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { coalesce, contiguousLayout, type Layout } from '../../shape.js';
-import { assertRank, dims, f32Bits, grid2d, type KernelContext } from './kernel-context.js';
+import { assertRank, dims, f32Bits, grid2d, inBuffer, type KernelContext } from './kernel-context.js';
 import type { WebGpuStorage } from './storage.js';
 
 /** Elements per workgroup of the elementwise kernels (256 threads × 4). */
@@ -67,11 +67,14 @@ export function pairedViews(kernel: string, al: Layout, bl: Layout) {
   };
 }
 
-/** The strided_views.wgsl parameter block for up to two coalesced views of one shape. */
-export function viewParams(count: number, a: Layout, b: Layout | null, alpha = 0, thirdOffset = 0): number[] {
+/**
+ * The strided_views.wgsl parameter block for up to two coalesced views of one shape (offsets counted
+ * from their buffers' starts), a third binding's offset and the output's.
+ */
+export function viewParams(count: number, a: Layout, b: Layout | null, { alpha = 0, thirdOffset = 0, outOffset = 0 } = {}): number[] {
   return [
     count, a.shape.length, f32Bits(alpha), 0,
-    a.offset, b?.offset ?? 0, thirdOffset, 0,
+    a.offset, b?.offset ?? 0, thirdOffset, outOffset,
     ...dims(a.shape), ...dims(a.strides), ...dims(b?.strides ?? []),
   ];
 }
@@ -83,13 +86,13 @@ const quadGrid = (count: number) => elementGrid(Math.ceil(count / 4));
 
 export function unary(ctx: KernelContext, op: UnaryOp, x: WebGpuStorage, layout: Layout, alpha: number): WebGpuStorage {
   const count = layout.shape.reduce((p, s) => p * s, 1);
-  const out = ctx.output(count);
+  const out = ctx.output(count, [x]);
   if (count === 0) return out;
-  const [view] = coalesce([layout]);
+  const [view] = coalesce([inBuffer(x, layout)]);
   assertRank(`unary ${op}`, view);
   const contiguous = isRun(view);
   const substitutions = { OP: unaryExpressions[op] };
-  const params = viewParams(count, view, null, alpha);
+  const params = viewParams(count, view, null, { alpha, outOffset: out.offset });
   if (contiguous && view.offset % 4 === 0) {
     ctx.dispatch(ctx.kernel({ file: 'unary_vec4', variant: op, inputs: 1, substitutions }), params, [x, out], quadGrid(count));
     return out;
@@ -107,20 +110,20 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: WebGpuStorage, layout:
 
 export function binary(ctx: KernelContext, op: BinaryOp, a: WebGpuStorage, al: Layout, b: WebGpuStorage, bl: Layout): WebGpuStorage {
   const count = al.shape.reduce((p, s) => p * s, 1);
-  const out = ctx.output(count);
+  const out = ctx.output(count, [a, b]);
   if (count === 0) return out;
-  const { va, vb, ca, cb, tag, constants } = pairedViews(`binary ${op}`, al, bl);
+  const { va, vb, ca, cb, tag, constants } = pairedViews(`binary ${op}`, inBuffer(a, al), inBuffer(b, bl));
   const substitutions = { OP: binaryExpressions[op] };
   const runs = ca && cb && va.offset % 4 === 0 && vb.offset % 4 === 0;
   const rowQuads = runs ? 0 : repeatedRowQuads(va, vb);
   if (runs || rowQuads > 0) {
-    const params = viewParams(count, va, vb);
+    const params = viewParams(count, va, vb, { outOffset: out.offset });
     params[3] = rowQuads;
     ctx.dispatch(ctx.kernel({ file: 'binary_vec4', variant: op, inputs: 2, substitutions }), params, [a, b, out], quadGrid(count));
     return out;
   }
   const kernel = ctx.kernel({ file: 'binary', variant: `${op},${tag}`, inputs: 2, substitutions, constants });
-  ctx.dispatch(kernel, viewParams(count, va, vb), [a, b, out], elementGrid(count));
+  ctx.dispatch(kernel, viewParams(count, va, vb, { outOffset: out.offset }), [a, b, out], elementGrid(count));
   return out;
 }
 
@@ -128,21 +131,21 @@ export function binary(ctx: KernelContext, op: BinaryOp, a: WebGpuStorage, al: L
 export function copy(ctx: KernelContext, src: WebGpuStorage, srcLayout: Layout, dst: WebGpuStorage, dstLayout: Layout): void {
   const count = srcLayout.shape.reduce((p, s) => p * s, 1);
   if (count === 0) return;
-  if (src === dst) {
+  if (src.buffer === dst.buffer) {
     // One buffer cannot be bound both read-only and writable in a dispatch: stage through a copy.
     const staged = unary(ctx, 'copy', src, srcLayout, 0);
     copy(ctx, staged, contiguousLayout(srcLayout.shape), dst, dstLayout);
     ctx.release(staged);
     return;
   }
-  const { va: vs, vb: vd, tag, constants } = pairedViews('copy', srcLayout, dstLayout);
+  const { va: vs, vb: vd, tag, constants } = pairedViews('copy', inBuffer(src, srcLayout), inBuffer(dst, dstLayout));
   const kernel = ctx.kernel({ file: 'copy', variant: tag, inputs: 1, constants });
   ctx.dispatch(kernel, viewParams(count, vs, vd), [src, dst], elementGrid(count));
 }
 
 export function fill(ctx: KernelContext, length: number, value: number): WebGpuStorage {
-  const out = ctx.output(length);
+  const out = ctx.output(length, []);
   if (length === 0) return out;
-  ctx.dispatch(ctx.kernel({ file: 'fill', variant: 'f32', inputs: 0 }), [length, f32Bits(value)], [out], elementGrid(length));
+  ctx.dispatch(ctx.kernel({ file: 'fill', variant: 'f32', inputs: 0 }), [length, f32Bits(value), out.offset], [out], elementGrid(length));
   return out;
 }

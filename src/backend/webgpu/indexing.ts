@@ -7,11 +7,11 @@ const WORKGROUP = 256;
 
 export function gather(ctx: KernelContext, x: WebGpuStorage, xl: Layout, dim: number, index: WebGpuStorage, il: Layout): WebGpuStorage {
   const count = sizeOf(il.shape);
-  const out = ctx.output(count);
+  const out = ctx.output(count, [x, index]);
   if (count === 0) return out;
   assertRank('gather', il);
   const params = [
-    count, il.shape.length, dim, xl.offset, il.offset, xl.shape[dim], 0, 0,
+    count, il.shape.length, dim, x.offset + xl.offset, index.offset + il.offset, xl.shape[dim], out.offset, 0,
     ...dims(il.shape), ...dims(xl.strides), ...dims(il.strides),
   ];
   ctx.dispatch(ctx.kernel({ file: 'gather', variant: 'f32', inputs: 2 }), params, [x, index, out], grid2d(Math.ceil(count / WORKGROUP)));
@@ -20,11 +20,11 @@ export function gather(ctx: KernelContext, x: WebGpuStorage, xl: Layout, dim: nu
 
 export function scatterAdd(ctx: KernelContext, shape: Shape, dim: number, index: WebGpuStorage, il: Layout, src: WebGpuStorage, sl: Layout): WebGpuStorage {
   const count = sizeOf(shape);
-  const out = ctx.output(count);
+  const out = ctx.output(count, [index, src]);
   if (count === 0) return out;
   assertRank('scatterAdd', il);
   const params = [
-    count, shape.length, dim, il.offset, sl.offset, 0, 0, 0,
+    count, shape.length, dim, index.offset + il.offset, src.offset + sl.offset, out.offset, 0, 0,
     ...dims(shape), ...dims(il.shape), ...dims(il.strides), ...dims(sl.strides),
   ];
   ctx.dispatch(ctx.kernel({ file: 'scatter_add', variant: 'f32', inputs: 2 }), params, [index, src, out], grid2d(Math.ceil(count / WORKGROUP)));

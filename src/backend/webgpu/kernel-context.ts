@@ -28,14 +28,22 @@ export interface KernelContext {
   /** The adapter's tuning (tests change it to run every form). */
   tuning(): Tuning;
   kernel(spec: KernelVariant): ComputeKernel;
-  /** Records a dispatch; `storages` bind at 1…n in order, the kernel's inputs before its outputs. */
-  dispatch(kernel: ComputeKernel, params: readonly number[], storages: readonly WebGpuStorage[], grid: Grid): void;
-  /** A fresh contiguous storage of `length` f32 elements that the next dispatch will write. */
-  output(length: number): WebGpuStorage;
+  /** Records a dispatch; the buffers of `bound` bind at 1…n in order, the kernel's inputs before its outputs. */
+  dispatch(kernel: ComputeKernel, params: readonly number[], bound: readonly { readonly buffer: GPUBuffer }[], grid: Grid): void;
+  /**
+   * A fresh contiguous storage of `length` f32 elements that the next dispatch will write, in a
+   * buffer none of that dispatch's `inputs` is in (WebGPU forbids binding one buffer read-only and
+   * writable in a dispatch).
+   */
+  output(length: number, inputs: readonly WebGpuStorage[]): WebGpuStorage;
   release(storage: WebGpuStorage): void;
   /** Storage buffers one dispatch may bind (the device's maxStorageBuffersPerShaderStage). */
   maxStorageBuffers(): number;
 }
+
+/** `layout` counted from the start of the buffer `storage` is in: kernels bind whole buffers. */
+export const inBuffer = (storage: WebGpuStorage, layout: Layout): Layout =>
+  storage.offset === 0 ? layout : { ...layout, offset: layout.offset + storage.offset };
 
 /** Rank the WGSL view helpers index (two vec4s per shape/stride array). */
 export const MAX_RANK = 8;

@@ -3,7 +3,7 @@
 // modes per operand from the strides, and the register tile's shape from C's.
 import type { MatmulArgs } from '../backend.js';
 import type { Layout } from '../../shape.js';
-import type { KernelContext } from './kernel-context.js';
+import { inBuffer, type KernelContext } from './kernel-context.js';
 import { asWebGpuStorage, type WebGpuStorage } from './storage.js';
 
 const TILE = 64;
@@ -23,10 +23,13 @@ function vec4Mode(layout: Layout): number {
   return 0;
 }
 
-export function matmul(ctx: KernelContext, a: WebGpuStorage, b: WebGpuStorage, { a: al, b: bl, bias }: MatmulArgs): WebGpuStorage {
+export function matmul(ctx: KernelContext, a: WebGpuStorage, b: WebGpuStorage, args: MatmulArgs): WebGpuStorage {
+  const [al, bl] = [inBuffer(a, args.a), inBuffer(b, args.b)];
+  const biasStorage = args.bias ? asWebGpuStorage(args.bias.storage) : a; // an unused binding still needs a buffer
+  const bias = args.bias && inBuffer(biasStorage, args.bias.layout);
   const [batch, m, k] = al.shape;
   const n = bl.shape[2];
-  const out = ctx.output(batch * m * n);
+  const out = ctx.output(batch * m * n, [a, b, biasStorage]);
   if (batch * m * n === 0) return out;
   if (batch > MAX_BATCH) throw new Error(`webgpu matmul: a batch of ${batch} matrices exceeds ${MAX_BATCH}`);
   const [aMode, bMode] = [vec4Mode(al), vec4Mode(bl)];
@@ -34,11 +37,10 @@ export function matmul(ctx: KernelContext, a: WebGpuStorage, b: WebGpuStorage, {
   const modes = `a${aMode},b${bMode}${bias ? ',bias' : ''}`;
   const params = [
     m, n, k, al.offset,
-    bl.offset, bias?.layout.offset ?? 0, bias?.layout.strides[0] ?? 0, 0,
+    bl.offset, bias?.offset ?? 0, bias?.strides[0] ?? 0, out.offset,
     ...al.strides, 0,
     ...bl.strides, 0,
   ];
-  const biasStorage = bias ? asWebGpuStorage(bias.storage) : a; // an unused binding still needs a buffer
   if (ctx.tuning().matmulTiles === 'workgroup') {
     const kernel = ctx.kernel({ file: 'matmul', variant: modes, inputs: 3, constants });
     ctx.dispatch(kernel, params, [a, b, biasStorage, out], [Math.ceil(n / TILE), Math.ceil(m / TILE), batch]);

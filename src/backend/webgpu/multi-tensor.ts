@@ -1,8 +1,8 @@
 // Multi-tensor launches of an in-place update (kernels/optimizer.wgsl): one dispatch updates many
 // tensors, each a read-only gradient (any view) and read-write operands (θ and its state slices).
-// Every distinct buffer of a launch takes one binding, so tensors join a launch while the device's
-// storage-binding limit allows (state slices of many tensors share a buffer: Adam fits 7 tensors in
-// 16 bindings). WGSL cannot index an array of bindings, so the kernel is generated for the launch's
+// Every distinct buffer of a launch takes one binding (read-write if anything in it is written, as
+// WebGPU forbids binding it read-only too), so tensors join a launch while the device's
+// storage-binding limit allows (tensors in one slab share a binding). WGSL cannot index an array of bindings, so the kernel is generated for the launch's
 // shape — which binding holds each tensor's gradient and operands — and cached by it: a training loop
 // normally compiles its kernels in its first step only.
 import { coalesce, sizeOf, type Layout } from '../../shape.js';
@@ -56,37 +56,55 @@ interface Planned {
   readonly contiguous: boolean;
 }
 
-/** One dispatch's tensors and the buffers they read and write (with the element ranges written). */
+type Range = readonly [start: number, end: number];
+
+const overlaps = (ranges: readonly Range[] | undefined, [start, end]: Range): boolean =>
+  ranges?.some(([s, e]) => start < e && s < end) ?? false;
+
+/** The elements of a buffer a gradient may read (its whole storage) or an operand writes. */
+const gradRange = ({ update }: Planned): Range => [update.grad.offset, update.grad.offset + update.grad.length];
+const operandRange = ({ storage, offset }: Operand, count: number): Range => [storage.offset + offset, storage.offset + offset + count];
+
+/** One dispatch's tensors and the element ranges of each buffer they read and write. */
 class Launch {
   readonly tensors: Planned[] = [];
-  readonly reads = new Set<WebGpuStorage>();
-  readonly writes = new Map<WebGpuStorage, [start: number, end: number][]>();
+  readonly reads = new Map<GPUBuffer, Range[]>();
+  readonly writes = new Map<GPUBuffer, Range[]>();
 
   /** Whether `t` reads what a tensor here writes, or writes what one reads or writes: it must come after them. */
   conflicts(t: Planned): boolean {
-    const touched = ({ storage, offset }: Operand) =>
-      this.reads.has(storage) || (this.writes.get(storage) ?? []).some(([start, end]) => offset < end && start < offset + t.count);
-    return this.writes.has(t.update.grad) || t.update.operands.some(touched);
+    const written = (o: Operand) => {
+      const range = operandRange(o, t.count);
+      return overlaps(this.reads.get(o.storage.buffer), range) || overlaps(this.writes.get(o.storage.buffer), range);
+    };
+    return overlaps(this.writes.get(t.update.grad.buffer), gradRange(t)) || t.update.operands.some(written);
   }
 
   /** Whether `t` may join, so that the launch still equals updating its tensors one after another. */
   accepts(t: Planned, maxBindings: number): boolean {
     if (this.tensors.length === 0) return true;
     if (this.tensors.length >= MAX_TENSORS || this.conflicts(t)) return false;
-    const buffers = new Set([...this.reads, ...this.writes.keys(), t.update.grad, ...t.update.operands.map((o) => o.storage)]);
+    const buffers = new Set([...this.reads.keys(), ...this.writes.keys(), t.update.grad.buffer, ...t.update.operands.map((o) => o.storage.buffer)]);
     return buffers.size <= maxBindings;
   }
 
   add(t: Planned): this {
     this.tensors.push(t);
-    this.reads.add(t.update.grad);
-    for (const { storage, offset } of t.update.operands) {
-      const ranges = this.writes.get(storage) ?? [];
-      ranges.push([offset, offset + t.count]);
-      this.writes.set(storage, ranges);
-    }
+    record(this.reads, t.update.grad.buffer, gradRange(t));
+    for (const o of t.update.operands) record(this.writes, o.storage.buffer, operandRange(o, t.count));
     return this;
   }
+
+  /** Each buffer once: those only read (bound read-only), then those written (read-write; a gradient may be read there too). */
+  bindings(): { readOnly: GPUBuffer[]; readWrite: GPUBuffer[] } {
+    return { readOnly: [...this.reads.keys()].filter((b) => !this.writes.has(b)), readWrite: [...this.writes.keys()] };
+  }
+}
+
+function record(map: Map<GPUBuffer, Range[]>, buffer: GPUBuffer, range: Range): void {
+  const ranges = map.get(buffer);
+  if (ranges) ranges.push(range);
+  else map.set(buffer, [range]);
 }
 
 /**
@@ -132,15 +150,16 @@ interface LaunchShape {
 const generated = new Map<string, KernelVariant>();
 
 function encode(ctx: KernelContext, kernel: UpdateKernel, launch: Launch): void {
-  const buffers = [...launch.reads, ...launch.writes.keys()];
+  const { readOnly, readWrite } = launch.bindings();
+  const buffers = [...readOnly, ...readWrite];
   const binding = new Map(buffers.map((buffer, i) => [buffer, i + 1]));
   const shape: LaunchShape = {
-    reads: launch.reads.size,
-    writes: launch.writes.size,
+    reads: readOnly.length,
+    writes: readWrite.length,
     tensors: launch.tensors.map(({ update, contiguous }) => ({
-      grad: binding.get(update.grad)!,
+      grad: binding.get(update.grad.buffer)!,
       strided: !contiguous,
-      operands: update.operands.map((o) => binding.get(o.storage)!),
+      operands: update.operands.map((o) => binding.get(o.storage.buffer)!),
     })),
   };
   const variant = `${kernel.variant} ${shape.tensors.map((t) => `${t.grad}${t.strided ? 's' : ''}>${t.operands.join(',')}`).join(' ')}`;
@@ -152,11 +171,11 @@ function encode(ctx: KernelContext, kernel: UpdateKernel, launch: Launch): void 
   const params = [...kernel.hyper];
   let groups = 0;
   for (const { update, count, view } of launch.tensors) {
-    const offsets = update.operands.map((o) => o.offset);
-    params.push(groups, count, view.offset, view.shape.length, ...offsets, ...ZEROS.slice(offsets.length), ...dims(view.shape), ...dims(view.strides));
+    const offsets = update.operands.map((o) => o.storage.offset + o.offset);
+    params.push(groups, count, update.grad.offset + view.offset, view.shape.length, ...offsets, ...ZEROS.slice(offsets.length), ...dims(view.shape), ...dims(view.strides));
     groups += Math.ceil(count / ELEMENTS_PER_GROUP);
   }
-  ctx.dispatch(ctx.kernel(spec), params, buffers, grid2d(groups));
+  ctx.dispatch(ctx.kernel(spec), params, buffers.map((buffer) => ({ buffer })), grid2d(groups));
 }
 
 /** optimizer.wgsl's placeholders for `shape`: the binding declarations and each tensor's load and store. */

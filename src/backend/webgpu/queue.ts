@@ -3,7 +3,7 @@
 // uniform arena is full, or every SUBMIT_EVERY dispatches.
 import type { UniformArena } from './arena.js';
 import type { BindGroupCache } from './bind-groups.js';
-import type { BufferPool } from './pool.js';
+import type { StorageAllocator } from './allocator.js';
 import type { ComputeKernel } from './pipelines.js';
 
 export type Grid = readonly [x: number, y?: number, z?: number];
@@ -27,7 +27,7 @@ export class CommandQueue {
   constructor(
     private readonly device: GPUDevice,
     private readonly arena: UniformArena,
-    private readonly storagePool: BufferPool,
+    private readonly storages: StorageAllocator,
     private readonly bindGroups: BindGroupCache,
   ) {}
 
@@ -58,10 +58,10 @@ export class CommandQueue {
     this.batchDispatches++;
   }
 
-  /** Records a buffer-to-buffer copy (ends the open compute pass). */
-  copy(source: GPUBuffer, target: GPUBuffer, bytes: number): void {
+  /** Records a copy of `bytes` from `sourceOffset` in source to the start of target (ends the open compute pass). */
+  copy(source: GPUBuffer, sourceOffset: number, target: GPUBuffer, bytes: number): void {
     this.closePass();
-    this.openEncoder().copyBufferToBuffer(source, 0, target, 0, bytes);
+    this.openEncoder().copyBufferToBuffer(source, sourceOffset, target, 0, bytes);
   }
 
   submit(): void {
@@ -72,7 +72,7 @@ export class CommandQueue {
     this.encoder = null;
     this.batchDispatches = 0;
     this.submits++;
-    this.storagePool.endQuarantine();
+    this.storages.endQuarantine();
   }
 
   private openEncoder(): GPUCommandEncoder {

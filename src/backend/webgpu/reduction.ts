@@ -16,7 +16,7 @@ function rowGrid(rows: number, threads: number) {
 }
 
 export function reduce(ctx: KernelContext, op: ReduceOp, x: WebGpuStorage, offset: number, { outer, size, inner }: AxisView, scale: number): WebGpuStorage {
-  const out = ctx.output(outer * inner);
+  const out = ctx.output(outer * inner, [x]);
   if (outer * inner === 0) return out;
   const threads = threadsPerOutput(ctx, size);
   const kernel = ctx.kernel({
@@ -25,12 +25,12 @@ export function reduce(ctx: KernelContext, op: ReduceOp, x: WebGpuStorage, offse
     inputs: 1,
     constants: { THREADS_PER_OUTPUT: threads, IS_MAX: Number(op === 'max') },
   });
-  ctx.dispatch(kernel, [offset, outer, size, inner, f32Bits(scale)], [x, out], rowGrid(outer * inner, threads));
+  ctx.dispatch(kernel, [x.offset + offset, outer, size, inner, f32Bits(scale), out.offset], [x, out], rowGrid(outer * inner, threads));
   return out;
 }
 
 export function softmax(ctx: KernelContext, x: WebGpuStorage, offset: number, { outer, size, inner }: AxisView, log: boolean): WebGpuStorage {
-  const out = ctx.output(outer * size * inner);
+  const out = ctx.output(outer * size * inner, [x]);
   if (outer * size * inner === 0) return out;
   const threads = threadsPerOutput(ctx, size);
   const kernel = ctx.kernel({
@@ -39,6 +39,6 @@ export function softmax(ctx: KernelContext, x: WebGpuStorage, offset: number, { 
     inputs: 1,
     constants: { THREADS_PER_OUTPUT: threads, LOG: Number(log) },
   });
-  ctx.dispatch(kernel, [offset, outer, size, inner, 0], [x, out], rowGrid(outer * inner, threads));
+  ctx.dispatch(kernel, [x.offset + offset, outer, size, inner, 0, out.offset], [x, out], rowGrid(outer * inner, threads));
   return out;
 }

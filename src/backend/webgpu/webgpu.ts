@@ -1,8 +1,10 @@
-// The WebGPU backend: storages in pooled GPU buffers, kernels batched into one pending command
-// encoder, results read back through pooled staging buffers. Every entry point first checks that
-// the device is alive; Dawn's asynchronous validation errors surface at the next flush or read.
+// The WebGPU backend: storages sub-allocated from slabs (allocator.ts), kernels batched into one
+// pending command encoder, results read back through pooled staging buffers. Every entry point first
+// checks that the device is alive and the process is not near its memory-mapping limit; Dawn's
+// asynchronous validation errors surface at the next flush or read.
 import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
 import type { Layout, Shape } from '../../shape.js';
+import { StorageAllocator } from './allocator.js';
 import { UniformArena } from './arena.js';
 import { BindGroupCache } from './bind-groups.js';
 import type { AcquiredDevice } from './device.js';
@@ -11,6 +13,7 @@ import { DeviceErrors } from './errors.js';
 import { gather, scatterAdd } from './indexing.js';
 import * as loss from './loss.js';
 import { tuningFor, type KernelContext, type Tuning } from './kernel-context.js';
+import { MappingGuard } from './mappings.js';
 import { matmul } from './matmul.js';
 import * as optimizer from './optimizer.js';
 import { PipelineCache, type ComputeKernel, type KernelVariant } from './pipelines.js';
@@ -24,16 +27,24 @@ export interface WebGpuStats {
   /** Compute dispatches recorded since creation. */
   readonly dispatches: number;
   readonly submits: number;
-  /** GPU buffers ever created for storages and readback (steady state: no growth). */
+  /** GPU buffers ever created for storages (slabs and dedicated ones) and readback (steady state: no growth). */
   readonly buffersCreated: number;
-  /** Bytes in pooled buffers waiting for reuse. */
+  /** GPU buffers not destroyed yet. */
+  readonly buffersAlive: number;
+  /** Bytes in pooled whole buffers waiting for reuse. */
   readonly pooledBytes: number;
-  /** Bytes held by live storages (rounded up to their pool size class). */
+  /** Live storages, and the bytes they hold (rounded up to their block size). */
+  readonly liveStorages: number;
   readonly liveBytes: number;
+  /** Bind groups ever created, and cached now. */
+  readonly bindGroupsCreated: number;
+  readonly bindGroupsCached: number;
 }
 
 /** Elements up to which fill() uploads instead of launching fill.wgsl. */
 const SMALL_FILL = 4096;
+/** Free readback buffers kept for reuse at most. */
+const STAGING_BUDGET_BYTES = 64 << 20;
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
@@ -46,15 +57,20 @@ export class WebGpuBackend implements Backend {
   /** Kernel choices for this adapter (see Tuning); tests change it to check every form. */
   readonly tuning: Tuning;
   private readonly errors: DeviceErrors;
-  private readonly storagePool: BufferPool;
+  /** Counts the process's memory mappings now and then; tests lower its limit. */
+  readonly mappings = new MappingGuard();
+  private readonly storages: StorageAllocator;
   private readonly stagingPool: BufferPool;
+  private readonly bindGroups: BindGroupCache;
   private readonly queue: CommandQueue;
   private readonly maxBindingBytes: number;
+  private liveStorages = 0;
   private liveBytes = 0;
+  private bindGroupsCreated = 0;
   private readonly context: KernelContext = {
     kernel: (spec: KernelVariant) => this.pipelines.get(spec),
     dispatch: (kernel, params, storages, grid) => this.dispatch(kernel, params, storages, grid),
-    output: (length) => this.allocate(length, false),
+    output: (length, inputs) => this.allocate(length, new Set(inputs.map((s) => s.buffer))),
     release: (storage) => this.release(storage),
     maxStorageBuffers: () => this.device.limits.maxStorageBuffersPerShaderStage,
     tuning: () => this.tuning,
@@ -68,21 +84,29 @@ export class WebGpuBackend implements Backend {
     this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
     this.errors = new DeviceErrors(device);
     this.pipelines = new PipelineCache(device, this.errors);
-    // GPUBufferUsage is one of the globals acquireDevice installs, so it is read here, not at load.
-    this.storagePool = new BufferPool(device, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, 'storage');
-    this.stagingPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
     const arena = new UniformArena(device, device.limits.minUniformBufferOffsetAlignment);
-    const bindGroups = new BindGroupCache(device, arena.buffer, this.maxBindingBytes);
-    this.queue = new CommandQueue(device, arena, this.storagePool, bindGroups);
+    this.bindGroups = new BindGroupCache(device, arena.buffer, this.maxBindingBytes, () => {
+      this.bindGroupsCreated++;
+      this.mappings.created();
+    });
+    // GPUBufferUsage is one of the globals acquireDevice installs, so it is read here, not at load.
+    const storageUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.storages = new StorageAllocator(device, storageUsage, this.maxBindingBytes, (buffer) => this.bindGroups.forget(buffer));
+    this.stagingPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback', STAGING_BUDGET_BYTES);
+    this.queue = new CommandQueue(device, arena, this.storages, this.bindGroups);
   }
 
   stats(): WebGpuStats {
     return {
       dispatches: this.queue.dispatches,
       submits: this.queue.submits,
-      buffersCreated: this.storagePool.buffersCreated + this.stagingPool.buffersCreated,
-      pooledBytes: this.storagePool.pooledBytes + this.stagingPool.pooledBytes,
+      buffersCreated: this.storages.buffersCreated + this.stagingPool.buffersCreated,
+      buffersAlive: this.storages.buffersAlive + this.stagingPool.buffersCreated - this.stagingPool.buffersDestroyed,
+      pooledBytes: this.storages.pooledBytes + this.stagingPool.pooledBytes,
+      liveStorages: this.liveStorages,
       liveBytes: this.liveBytes,
+      bindGroupsCreated: this.bindGroupsCreated,
+      bindGroupsCached: this.bindGroups.size,
     };
   }
 
@@ -93,23 +117,24 @@ export class WebGpuBackend implements Backend {
   }
 
   upload(data: Float32Array | Float64Array): Storage {
-    const storage = this.allocate(data.length, true);
+    this.ready();
+    const storage = this.allocate(data.length, null);
     if (data.length > 0) {
       const values = data instanceof Float32Array ? data : Float32Array.from(data);
-      this.device.queue.writeBuffer(storage.buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+      this.device.queue.writeBuffer(storage.buffer, storage.block.byteOffset, values.buffer, values.byteOffset, values.byteLength);
     }
     return storage;
   }
 
   fill(length: number, value: number): Storage {
-    this.errors.assertAlive();
+    this.ready();
     // A small fill is cheaper as an upload (a fresh buffer, so no pending kernel sees it early).
     if (length <= SMALL_FILL) return this.upload(new Float32Array(length).fill(value));
     return elementwise.fill(this.context, length, value);
   }
 
   async read(storage: Storage): Promise<Float32Array> {
-    this.errors.assertAlive();
+    this.ready();
     const source = asWebGpuStorage(storage);
     const bytes = source.length * 4;
     if (bytes === 0) {
@@ -117,7 +142,7 @@ export class WebGpuBackend implements Backend {
       return new Float32Array(0);
     }
     const staging = this.stagingPool.acquireClean(bytes);
-    this.queue.copy(source.buffer, staging, bytes);
+    this.queue.copy(source.buffer, source.block.byteOffset, staging, bytes);
     this.queue.submit();
     await this.errors.unlessLost(this.gpuWork(staging.mapAsync(GPUMapMode.READ, 0, bytes)));
     this.errors.assertAlive();
@@ -128,13 +153,14 @@ export class WebGpuBackend implements Backend {
     return values;
   }
 
-  /** Gives the storage's buffer back to the pool. A no-op once the device is lost (nothing to free). */
+  /** Gives the storage's block back to the allocator. A no-op once the device is lost (nothing to free). */
   release(storage: Storage): void {
     const gpu = asWebGpuStorage(storage);
     if (this.errors.isLost || gpu.isReleased) return;
-    const buffer = gpu.detach();
-    this.liveBytes -= buffer.size;
-    this.storagePool.release(buffer, this.queue.hasPendingCommands);
+    const block = gpu.detach();
+    this.liveStorages--;
+    this.liveBytes -= block.bytes;
+    this.storages.release(block, this.queue.hasPendingCommands);
   }
 
   async flush(): Promise<void> {
@@ -145,62 +171,62 @@ export class WebGpuBackend implements Backend {
   }
 
   unary(op: UnaryOp, x: Storage, layout: Layout, alpha: number): Storage {
-    this.errors.assertAlive();
+    this.ready();
     return elementwise.unary(this.context, op, asWebGpuStorage(x), layout, alpha);
   }
 
   binary(op: BinaryOp, a: Storage, al: Layout, b: Storage, bl: Layout): Storage {
-    this.errors.assertAlive();
+    this.ready();
     return elementwise.binary(this.context, op, asWebGpuStorage(a), al, asWebGpuStorage(b), bl);
   }
 
   reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView, scale = 1): Storage {
-    this.errors.assertAlive();
+    this.ready();
     return reduce(this.context, op, asWebGpuStorage(x), offset, view, scale);
   }
 
   squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage {
-    this.errors.assertAlive();
+    this.ready();
     return loss.squaredErrorSum(this.context, asWebGpuStorage(a), al, asWebGpuStorage(b), bl, alpha);
   }
 
   squaredErrorGrad(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage {
-    this.errors.assertAlive();
+    this.ready();
     return loss.squaredErrorGrad(this.context, asWebGpuStorage(a), al, asWebGpuStorage(b), bl, asWebGpuStorage(g), gOffset, alpha);
   }
 
   softmax(x: Storage, offset: number, view: AxisView, log: boolean): Storage {
-    this.errors.assertAlive();
+    this.ready();
     return softmax(this.context, asWebGpuStorage(x), offset, view, log);
   }
 
   matmul(a: Storage, b: Storage, args: MatmulArgs): Storage {
-    this.errors.assertAlive();
+    this.ready();
     return matmul(this.context, asWebGpuStorage(a), asWebGpuStorage(b), args);
   }
 
   copy(src: Storage, srcLayout: Layout, dst: Storage, dstLayout: Layout): void {
-    this.errors.assertAlive();
+    this.ready();
     elementwise.copy(this.context, asWebGpuStorage(src), srcLayout, asWebGpuStorage(dst), dstLayout);
   }
 
   gather(x: Storage, xl: Layout, dim: number, index: Storage, il: Layout): Storage {
-    this.errors.assertAlive();
+    this.ready();
     return gather(this.context, asWebGpuStorage(x), xl, dim, asWebGpuStorage(index), il);
   }
 
   scatterAdd(shape: Shape, dim: number, index: Storage, il: Layout, src: Storage, sl: Layout): Storage {
-    this.errors.assertAlive();
+    this.ready();
     return scatterAdd(this.context, shape, dim, asWebGpuStorage(index), il, asWebGpuStorage(src), sl);
   }
 
   adamStep(tensors: readonly AdamTensor[], hyper: AdamHyper): void {
-    this.errors.assertAlive();
+    this.ready();
     optimizer.adamStep(this.context, tensors, hyper);
   }
 
   sgdStep(tensors: readonly SgdTensor[], hyper: SgdHyper): void {
-    this.errors.assertAlive();
+    this.ready();
     optimizer.sgdStep(this.context, tensors, hyper);
   }
 
@@ -209,18 +235,28 @@ export class WebGpuBackend implements Backend {
     return this.tuning.napWhileWaiting ? waitNapping(promise) : promise;
   }
 
-  private allocate(length: number, forUpload: boolean): WebGpuStorage {
+  /** Every entry point's first check: the device is alive, and the process is not near its mapping limit. */
+  private ready(): void {
+    this.errors.assertAlive();
+    this.mappings.check(() => `${this.liveStorages} GPU storages are alive (${(this.liveBytes / 2 ** 20).toFixed(1)} MiB), ${this.bindGroupsCreated} bind groups were created`);
+  }
+
+  /** A storage for an upload (`kernelInputs` null: a block no pending command uses) or a kernel's output. */
+  private allocate(length: number, kernelInputs: ReadonlySet<GPUBuffer> | null): WebGpuStorage {
     this.errors.assertAlive();
     const bytes = length * 4;
     if (bytes > this.maxBindingBytes) {
       throw new Error(`webgpu: a tensor of ${length} elements (${bytes} bytes) exceeds this adapter's ${this.maxBindingBytes}-byte storage binding limit`);
     }
-    const buffer = forUpload ? this.storagePool.acquireClean(bytes) : this.storagePool.acquireForKernelOutput(bytes);
-    this.liveBytes += buffer.size;
-    return new WebGpuStorage(buffer, length);
+    const created = this.storages.buffersCreated;
+    const block = kernelInputs ? this.storages.acquireForKernelOutput(bytes, kernelInputs) : this.storages.acquireClean(bytes);
+    this.mappings.created(this.storages.buffersCreated - created);
+    this.liveStorages++;
+    this.liveBytes += block.bytes;
+    return new WebGpuStorage(block, length);
   }
 
-  private dispatch(kernel: ComputeKernel, params: readonly number[], storages: readonly WebGpuStorage[], grid: Grid): void {
-    this.queue.dispatch(kernel, params, storages.map((s) => s.buffer), grid);
+  private dispatch(kernel: ComputeKernel, params: readonly number[], bound: readonly { readonly buffer: GPUBuffer }[], grid: Grid): void {
+    this.queue.dispatch(kernel, params, bound.map((b) => b.buffer), grid);
   }
 }
