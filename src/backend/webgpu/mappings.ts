@@ -26,10 +26,18 @@ export function countMappings(): number {
 }
 
 export class MappingGuard {
-  /** The kernel's limit (null where there is none to read); tests lower it. */
-  limit = readNumber('/proc/sys/vm/max_map_count');
+  private maxMappings = readNumber('/proc/sys/vm/max_map_count');
   private sinceCount = 0;
   private nextCount = 0;
+
+  /** The kernel's limit (null where there is none to read). Tests lower it: the next check counts. */
+  get limit(): number | null {
+    return this.maxMappings;
+  }
+  set limit(value: number | null) {
+    this.maxMappings = value;
+    this.nextCount = 0;
+  }
 
   /** Records `n` created Dawn objects (bind groups, buffers). */
   created(n = 1): void {
@@ -38,16 +46,16 @@ export class MappingGuard {
 
   /** Throws, with `whatIsAlive` in the message, when the process nears the limit. */
   check(whatIsAlive: () => string): void {
-    if (this.limit === null || this.sinceCount < this.nextCount) return;
+    if (this.maxMappings === null || this.sinceCount < this.nextCount) return;
     const count = countMappings();
-    const ceiling = this.limit - RESERVE;
+    const ceiling = this.maxMappings - RESERVE;
     // Each object adds at most about one mapping: count again before the headroom can run out.
     this.sinceCount = 0;
     this.nextCount = Math.max(MIN_INTERVAL, (ceiling - count) / 4);
     if (count < ceiling) return;
     this.nextCount = 0;
     throw new Error(
-      `webgpu: this process holds ${count} memory mappings, close to Linux's limit of ${this.limit} (vm.max_map_count), past which ` +
+      `webgpu: this process holds ${count} memory mappings, close to Linux's limit of ${this.maxMappings} (vm.max_map_count), past which ` +
         `the GPU driver would crash it. ${whatIsAlive()}. Free what you no longer need (dispose() tensors, run loops inside tidy()), ` +
         'and let the event loop turn now and then (await a readback such as item()) so that Dawn can release what was collected; ' +
         'or raise the limit: sudo sysctl vm.max_map_count=262144',
