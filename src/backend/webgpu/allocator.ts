@@ -30,6 +30,12 @@ const SLAB_BYTES = 32 << 20;
 const LARGEST_SLAB_BLOCK = SLAB_BYTES / 4;
 /** Free dedicated buffers kept for reuse at most (beyond it the largest are destroyed). */
 const POOL_BUDGET_BYTES = 256 << 20;
+/**
+ * Empty slabs kept for reuse at most. A training step's temporaries fill and empty a few slabs every
+ * step: destroying them would make the next step create them again, and a new buffer's first use
+ * costs Dawn a zero-fill (32 MiB: 25–70 ms on lavapipe).
+ */
+const SPARE_SLABS = 4;
 
 export class StorageAllocator {
   private readonly slabs: Slab[] = [];
@@ -106,11 +112,11 @@ export class StorageAllocator {
     return { buffer: slab.buffer, byteOffset: slab.buddy.allocate(size)!, bytes: size, slab };
   }
 
-  /** Frees a block; a slab left empty is destroyed when another empty one is kept already. */
+  /** Frees a block; a slab left empty is destroyed when SPARE_SLABS empty ones are kept already. */
   private free(block: Block): void {
     const slab = block.slab!;
     slab.buddy.release(block.byteOffset, block.bytes);
-    if (!slab.buddy.isEmpty || this.slabs.filter((s) => s.buddy.isEmpty).length < 2) return;
+    if (!slab.buddy.isEmpty || this.slabs.filter((s) => s.buddy.isEmpty).length <= SPARE_SLABS) return;
     this.slabs.splice(this.slabs.indexOf(slab), 1);
     this.slabsDestroyed++;
     this.onDestroy(slab.buffer);
