@@ -1,8 +1,10 @@
-// Reuses bind groups: kernels bind whole slabs (allocator.ts) and the arena's parameter slots recur,
-// so (kernel layout, parameter slot, buffers) recur too, even when every tensor is new.
+// Reuses bind groups: kernels bind whole slabs (allocator.ts) and a batch's parameter slots are the
+// same every batch (arena.ts), so (kernel layout, slot, buffers) recur, even when every tensor is new.
 // Creating one per dispatch is not only slower: on lavapipe each live bind group holds a memory
 // mapping until garbage collection, and a loop that never yields would reach vm.max_map_count
 // (mappings.ts guards it). The cache is bounded: the least recently used group is dropped.
+import { SLOT_BYTES } from './arena.js';
+
 const CAPACITY = 4096;
 
 export class BindGroupCache {
@@ -31,9 +33,9 @@ export class BindGroupCache {
     }
   }
 
-  /** The group binding `uniformBytes` of the uniform arena from `uniformOffset` at 0 and `buffers` at 1…n. */
-  get(label: string, layout: GPUBindGroupLayout, uniformOffset: number, uniformBytes: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
-    let key = `${this.idOf(this.layoutIds, layout)}:${uniformOffset}+${uniformBytes}`;
+  /** The group binding the arena's slot at `uniformOffset` at 0 and `buffers` (whole) at 1…n. */
+  get(label: string, layout: GPUBindGroupLayout, uniformOffset: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    let key = `${this.idOf(this.layoutIds, layout)}:${uniformOffset}`;
     for (const buffer of buffers) key += `,${this.idOf(this.bufferIds, buffer)}`;
     let group = this.groups.get(key);
     if (group) {
@@ -44,7 +46,7 @@ export class BindGroupCache {
         label,
         layout,
         entries: [
-          { binding: 0, resource: { buffer: this.uniforms, offset: uniformOffset, size: uniformBytes } },
+          { binding: 0, resource: { buffer: this.uniforms, offset: uniformOffset, size: SLOT_BYTES } },
           ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer, size: Math.min(buffer.size, this.maxBindingBytes) } })),
         ],
       });

@@ -1,6 +1,6 @@
 // The pending batch: dispatches are recorded into one command encoder, in one compute pass kept
-// open across dispatches (ended only for buffer copies), and submitted by read/flush, when the
-// uniform arena is full, or every SUBMIT_EVERY dispatches.
+// open across dispatches (ended only for buffer copies), and submitted by read/flush or every
+// SUBMIT_EVERY dispatches (the uniform arena has a slot for each).
 import type { UniformArena } from './arena.js';
 import type { BindGroupCache } from './bind-groups.js';
 import type { StorageAllocator } from './allocator.js';
@@ -15,7 +15,7 @@ export type Grid = readonly [x: number, y?: number, z?: number];
  * 1.27 ms every 4 (but the large step slows from 76 to 93 ms). It also bounds what lavapipe holds
  * per unsubmitted dispatch: about one memory mapping each (Linux stops a process at 65,530).
  */
-const SUBMIT_EVERY = 8;
+export const SUBMIT_EVERY = 8;
 
 export class CommandQueue {
   private encoder: GPUCommandEncoder | null = null;
@@ -42,14 +42,8 @@ export class CommandQueue {
    */
   dispatch(kernel: ComputeKernel, params: readonly number[], buffers: readonly GPUBuffer[], [x, y = 1, z = 1]: Grid): void {
     if (this.batchDispatches >= SUBMIT_EVERY) this.submit();
-    let offset = this.arena.slot(params);
-    if (offset === null) {
-      this.submit();
-      this.arena.clear();
-      offset = this.arena.slot(params) as number;
-    }
-    const uniformBytes = Math.max(16, Math.ceil(params.length / 4) * 16);
-    const bindGroup = this.bindGroups.get(kernel.label, kernel.bindGroupLayout, offset, uniformBytes, buffers);
+    const offset = this.arena.write(this.batchDispatches, params);
+    const bindGroup = this.bindGroups.get(kernel.label, kernel.bindGroupLayout, offset, buffers);
     const pass = this.openPass();
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, bindGroup);

@@ -18,7 +18,7 @@ import { matmul } from './matmul.js';
 import * as optimizer from './optimizer.js';
 import { PipelineCache, type ComputeKernel, type KernelVariant } from './pipelines.js';
 import { BufferPool } from './pool.js';
-import { CommandQueue, type Grid } from './queue.js';
+import { CommandQueue, SUBMIT_EVERY, type Grid } from './queue.js';
 import { reduce, softmax } from './reduction.js';
 import { asWebGpuStorage, WebGpuStorage } from './storage.js';
 import { waitNapping } from './wait.js';
@@ -84,7 +84,7 @@ export class WebGpuBackend implements Backend {
     this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
     this.errors = new DeviceErrors(device);
     this.pipelines = new PipelineCache(device, this.errors);
-    const arena = new UniformArena(device, device.limits.minUniformBufferOffsetAlignment);
+    const arena = new UniformArena(device, SUBMIT_EVERY);
     this.bindGroups = new BindGroupCache(device, arena.buffer, this.maxBindingBytes, () => {
       this.bindGroupsCreated++;
       this.mappings.created();
