@@ -3,7 +3,7 @@ import { backward as runBackward } from './autograd/engine.js';
 import type { GradNode } from './autograd/node.js';
 import type { DeviceName, Storage } from './backend/backend.js';
 import { getBackend } from './device.js';
-import { keep, registerHandle, SharedStorage, unregisterHandle } from './memory.js';
+import { disposeAll, holds, keep, letFinalizersRun, registerHandle, SharedStorage, unregisterHandle } from './memory.js';
 import * as ops from './ops/index.js';
 import { contiguousLayout, formatShape, isContiguous, sizeOf, type Layout, type Shape } from './shape.js';
 
@@ -26,12 +26,12 @@ export class Tensor {
     readonly layout: Layout,
   ) {
     this.shape = layout.shape;
-    registerHandle(this, device, shared);
+    registerHandle(this, shared);
   }
 
   /** @internal Wraps a freshly computed contiguous storage. */
   static fromStorage(device: DeviceName, storage: Storage, layout: Layout): Tensor {
-    return new Tensor(device, new SharedStorage(getBackend(device), storage), layout);
+    return new Tensor(device, new SharedStorage(device, getBackend(device), storage), layout);
   }
 
   /** @internal A new tensor sharing `base`'s storage through another layout. */
@@ -99,22 +99,35 @@ export class Tensor {
     return Tensor.view(this, this.layout);
   }
 
-  /** Frees the storage (once no view shares it). Any later use throws. */
-  dispose(): void {
+  /** Frees the storage (once no view shares it) and the gradient (unless in `spare`). Any later use throws. */
+  dispose(spare?: ReadonlySet<unknown>): void {
     if (this.disposed) return;
     this.disposed = true;
-    unregisterHandle(this, this.device, this.shared);
+    unregisterHandle(this, this.shared);
     this.node?.drop();
-    this.grad?.dispose();
+    disposeAll([this.grad], spare);
     this.grad = null;
+  }
+
+  /** @internal Returned from tidy, a tensor keeps its gradient. */
+  [holds](): (Tensor | null)[] {
+    return [this.grad];
   }
 
   async data(): Promise<Float32Array> {
     return Float32Array.from(await this.rawData());
   }
 
-  /** @internal The values as the backend holds them (float64 on the CPU reference backend). */
+  /**
+   * @internal The values as the backend holds them (float64 on the CPU reference backend). The
+   * read starts now; the answer comes after a macrotask turn, in which forgotten tensors are freed.
+   */
   async rawData(): Promise<Float32Array | Float64Array> {
+    const [values] = await Promise.all([this.read(), letFinalizersRun()]);
+    return values;
+  }
+
+  private async read(): Promise<Float32Array | Float64Array> {
     const storage = this.storage;
     const whole = this.layout.offset === 0 && this.isContiguous() && storage.length === this.size;
     if (whole) return getBackend(this.device).read(storage);
