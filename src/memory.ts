@@ -1,5 +1,6 @@
 // Ownership of device memory: reference-counted storages shared by views, live-tensor accounting,
-// tidy() scopes, and a FinalizationRegistry that releases what the user forgot to dispose.
+// tidy() scopes (which own the tensors, modules and optimizers made in them), and a
+// FinalizationRegistry that releases what the user forgot to dispose.
 import type { Backend, DeviceName, Storage } from './backend/backend.js';
 
 /** A backend storage shared by every tensor that views it; freed when the last one lets go. */
@@ -59,7 +60,7 @@ export function unregisterHandle(token: Disposable, shared: SharedStorage): void
  */
 export const letFinalizersRun = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** What a tidy scope owns. */
+/** What a tidy scope owns: tensors, modules, optimizers. */
 export interface Disposable {
   /** Frees what it holds, except what `spare` contains (the things a tidy returns). */
   dispose(spare?: ReadonlySet<unknown>): void;
@@ -70,7 +71,7 @@ export function disposeAll(items: Iterable<Disposable | null | undefined>, spare
   for (const item of items) if (item && !spare?.has(item)) item.dispose(spare);
 }
 
-/** Lists what an object returned from tidy keeps alive with it (a tensor: its gradient). */
+/** Lists what an object returned from tidy keeps alive with it (a module: its parameters). */
 export const holds: unique symbol = Symbol('webgrad.holds');
 
 interface Holder {
@@ -102,8 +103,9 @@ export function untracked<T>(fn: () => T): T {
 }
 
 /**
- * Runs `fn` and disposes every tensor it created that is not part of its result (arrays and plain
- * objects are searched; a tensor keeps its .grad), as tfjs's tidy. `fn` must be synchronous.
+ * Runs `fn` and disposes every tensor, module and optimizer it created that is not part of its
+ * result (arrays and plain objects are searched, a module keeps its parameters, an optimizer its
+ * parameters and a tensor its .grad), as tfjs's tidy. `fn` must be synchronous.
  */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Disposable>();

@@ -1,8 +1,8 @@
-// Memory a long session can live with (issue 9, items 3, 10, 11): readbacks let forgotten tensors
-// be finalized, what a tidy returns survives (a leaf's .grad included), and memory(device) counts
-// tensors and bytes under the device.
+// Memory a long session can live with (issue 9, items 3, 4, 10, 11): readbacks let forgotten
+// tensors be finalized, tidy() owns the modules and optimizers made in it, what a tidy returns
+// survives (a leaf's .grad included), and memory(device) counts tensors and bytes under the device.
 import { describe, expect, test } from 'vitest';
-import { init, keep, manualSeed, memory, nn, optim, randn, tensor, tidy, type DeviceName, type Tensor } from '../src/index.js';
+import { init, keep, manualSeed, memory, models, nn, optim, randn, tensor, tidy, type DeviceName, type Tensor } from '../src/index.js';
 
 const DEVICES: DeviceName[] = ['reference', 'cpu', 'webgpu'];
 
@@ -26,6 +26,55 @@ describe.each(DEVICES)('on %s', (device) => {
       }),
     );
     for (const g of grads) expect(Array.from(await g!.data())).toEqual([3, 3]);
+  });
+
+  test('an optimizer and a module made inside tidy are disposed at its end, with no dispose() call', async () => {
+    await init({ backend: device });
+    const x = randn([1, 8]);
+    const y = randn([1, 1]);
+    const episodes = device === 'webgpu' ? 300 : 4000; // WebGPU on lavapipe: a lighter check
+    // Synchronous from here: no finalizer can run between the two readings, so the count is exact.
+    const before = memory(device).tensors;
+    for (let episode = 0; episode < episodes; episode++) {
+      tidy(() => {
+        const net = new models.OneShotNet(8, 1);
+        const opt = new optim.Adam(net.parameters(), 0.01);
+        for (let step = 0; step < 3; step++) fitStep(net, opt, x, y);
+      });
+    }
+    expect(memory(device).tensors).toBe(before); // 4 more per episode (Adam's moments) before
+  });
+
+  test('a module and optimizer returned from tidy keep their parameters and state; an inner tidy hands them to the outer one', async () => {
+    await init({ backend: device });
+    const [x, y] = [randn([2, 3]), randn([2, 1])];
+    const before = memory(device).tensors;
+    const outer = tidy(() => {
+      const { net, opt } = tidy(() => {
+        const net = new nn.Linear(3, 1);
+        const opt = new optim.Adam(net.parameters(), 0.01);
+        fitStep(net, opt, x, y);
+        return { net, opt };
+      });
+      fitStep(net, opt, x, y); // the moments carried over: this is step 2
+      expect(opt.stateDict().state[0].step).toBe(2);
+      expect(net.parameters().some((p) => p.isDisposed)).toBe(false);
+      return net.parameters();
+    });
+    expect(outer.map((p) => p.isDisposed)).toEqual([false, false]);
+    outer.forEach((p) => p.dispose());
+    expect(memory(device).tensors).toBe(before);
+  });
+
+  test('Module.dispose() frees its parameters and their gradients', async () => {
+    await init({ backend: device });
+    const before = memory(device).tensors;
+    const net = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 1));
+    tidy(() => net.forward(randn([2, 3])).sum().backward());
+    expect(memory(device).tensors).toBe(before + 8); // 4 parameters, 4 gradients
+    net.dispose();
+    expect(net.parameters().every((p) => p.isDisposed)).toBe(true);
+    expect(memory(device).tensors).toBe(before);
   });
 
   test('every readback (data, item, array) gives the event loop a macrotask turn', async () => {

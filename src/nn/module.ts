@@ -1,7 +1,8 @@
 // nn.Module: parameters and submodules are found by walking the module's own fields in the order
 // they were assigned, so names come out PyTorch-style (`sharedLayer.weight`, `taskLayers.0.bias`)
-// without any registration call.
+// without any registration call. A module made inside tidy() is disposed at its end unless returned.
 import { getBackend } from '../device.js';
+import { disposeAll, holds, track } from '../memory.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
@@ -21,6 +22,10 @@ export type StateDict = Record<string, Tensor>;
 
 export abstract class Module {
   training = true;
+
+  constructor() {
+    track(this);
+  }
 
   abstract forward(...args: never[]): unknown;
 
@@ -56,6 +61,16 @@ export abstract class Module {
       p.grad?.dispose();
       p.grad = null;
     }
+  }
+
+  /** Disposes every parameter (and its gradient), those of submodules included (except what is in `spare`). */
+  dispose(spare?: ReadonlySet<unknown>): void {
+    disposeAll(this.parameters(), spare);
+  }
+
+  /** @internal Returned from tidy, a module keeps what its fields hold: parameters, submodules. */
+  [holds](): unknown[] {
+    return Object.values(this);
   }
 
   train(mode = true): this {

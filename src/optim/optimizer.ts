@@ -1,7 +1,8 @@
 // The optimizer base: parameter groups with per-group options, per-parameter state made on a
 // parameter's first update, zeroGrad(), step() (checks every gradient, then hands each group's
 // parameters, per device, to the subclass's in-place multi-tensor update), and state dicts in
-// PyTorch's layout.
+// PyTorch's layout. An optimizer made inside tidy() is disposed at its end unless returned.
+import { holds, track } from '../memory.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { copyStates, disposeState, STATE_KEYS, type ParamState, type ParamUpdate, type StateKey } from './state.js';
@@ -48,6 +49,7 @@ export abstract class Optimizer<O extends object> {
       if (seen.has(param)) throw new Error(`${name}: ${which} appears more than once in the parameter groups`);
       seen.add(param);
     }
+    track(this);
   }
 
   /** Throws an Error naming `where` and the option for an invalid value. */
@@ -92,10 +94,18 @@ export abstract class Optimizer<O extends object> {
     }
   }
 
-  /** Frees the optimizer's state tensors (moments, momentum buffers); a later step starts afresh. */
-  dispose(): void {
-    this.state.forEach(disposeState);
+  /**
+   * Frees the optimizer's state tensors (moments, momentum buffers) except those in `spare`; a later
+   * step starts afresh. The parameters are the caller's and stay.
+   */
+  dispose(spare?: ReadonlySet<unknown>): void {
+    this.state.forEach((state) => disposeState(state, spare));
     this.state.clear();
+  }
+
+  /** @internal Returned from tidy, an optimizer keeps its parameters. */
+  [holds](): unknown[] {
+    return this.paramGroups;
   }
 
   /** The state (its tensors themselves, not copies, as torch's state_dict) and the group options. */
@@ -143,8 +153,7 @@ export abstract class Optimizer<O extends object> {
     if (stray.length > 0) throw new Error(`${where}: the state dict has state for parameter(s) ${stray.join(', ')}, which no parameter group lists`);
 
     const copies = copyStates([...loaded.values()]);
-    this.state.forEach(disposeState);
-    this.state.clear();
+    this.dispose();
     [...loaded.keys()].forEach((param, i) => this.state.set(param, copies[i]));
     saved.forEach((savedGroup, g) => Object.assign(this.paramGroups[g], optionsOf(savedGroup)));
   }
