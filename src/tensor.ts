@@ -2,6 +2,7 @@
 import { backward as runBackward } from './autograd/engine.js';
 import type { GradNode } from './autograd/node.js';
 import type { DeviceName, Storage } from './backend/backend.js';
+import { sizesArg } from './check.js';
 import { getBackend } from './device.js';
 import { disposeAll, holds, keep, letFinalizersRun, registerHandle, SharedStorage, unregisterHandle } from './memory.js';
 import * as ops from './ops/index.js';
@@ -209,10 +210,11 @@ export class Tensor {
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
 
   // Shape and indexing.
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  /** reshape([2, 3]) or, as in PyTorch, reshape(2, 3); one size may be -1. */
+  reshape(...shape: readonly number[] | [readonly number[]]): Tensor { return ops.reshape(this, sizesArg('reshape', shape)); }
   transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
   get T(): Tensor { return ops.t(this); }
-  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
+  expand(...shape: readonly number[] | [readonly number[]]): Tensor { return ops.expand(this, sizesArg('expand', shape)); }
   contiguous(): Tensor { return ops.contiguous(this); }
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   indexSelect(dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); }
