@@ -1,9 +1,13 @@
 // Which backends exist, which one new tensors go to, and init() that picks it.
 import type { Backend, DeviceName } from './backend/backend.js';
+import { checkChoice, checkOptions, describe } from './check.js';
 import { loadNativeBackend } from './backend/native/index.js';
 import { ReferenceBackend } from './backend/reference/reference.js';
 
 export type BackendChoice = DeviceName | 'auto';
+
+export const DEVICES: readonly DeviceName[] = ['webgpu', 'cpu', 'reference'];
+const CHOICES: readonly BackendChoice[] = ['auto', ...DEVICES];
 
 export interface InitResult {
   backend: DeviceName;
@@ -40,7 +44,10 @@ function useCpu(why?: string): InitResult {
  * backend, or the TypeScript reference (with the reason) where the addon is not built; 'reference'
  * is always the float64 TypeScript backend, the oracle of the gradient checks.
  */
-export async function init({ backend = 'auto' }: { backend?: BackendChoice } = {}): Promise<InitResult> {
+export async function init(options?: { backend?: BackendChoice }): Promise<InitResult> {
+  if (typeof options === 'string') throw new Error(`init: expects an options object, init({ backend: '${options}' }), got ${describe(options)}`);
+  const { backend = 'auto' } = checkOptions('init', options, ['backend']);
+  checkChoice('init', 'backend', backend, CHOICES);
   if (backend === 'cpu') return useCpu();
   if (backend === 'reference') {
     current = 'reference';
@@ -60,8 +67,9 @@ export const defaultDevice = (): DeviceName => current;
 
 export function getBackend(device: DeviceName): Backend {
   const backend = backends[device];
-  if (!backend) throw new Error(`${device} backend is not initialised: call await init({ backend: '${device}' }) first`);
-  return backend;
+  if (backend) return backend;
+  checkChoice('webgrad', 'the device', device, DEVICES);
+  throw new Error(`${device} backend is not initialised: call await init({ backend: '${device}' }) first`);
 }
 
 /** Submits all pending GPU work and waits for it; surfaces deferred device errors. */

@@ -40,8 +40,9 @@ export function isContiguous(layout: Layout): boolean {
 
 /** Normalises a possibly negative dim against rank `ndim`; names the op on error. */
 export function normalizeDim(op: string, dim: number, ndim: number): number {
+  if (!Number.isInteger(dim)) throw new Error(`${op}: dim must be an integer, got ${typeof dim} ${String(dim)}`);
   const d = dim < 0 ? dim + ndim : dim;
-  if (!Number.isInteger(dim) || d < 0 || d >= Math.max(ndim, 1)) {
+  if (d < 0 || d >= Math.max(ndim, 1)) {
     throw new Error(`${op}: dim ${dim} is out of range for a tensor of rank ${ndim} (expected ${-Math.max(ndim, 1)}…${Math.max(ndim, 1) - 1})`);
   }
   return d;

@@ -2,8 +2,9 @@
 import { backward as runBackward } from './autograd/engine.js';
 import type { GradNode } from './autograd/node.js';
 import type { DeviceName, Storage } from './backend/backend.js';
+import { sizesArg } from './check.js';
 import { getBackend } from './device.js';
-import { keep, registerHandle, SharedStorage, unregisterHandle } from './memory.js';
+import { disposeAll, holds, keep, letFinalizersRun, registerHandle, SharedStorage, unregisterHandle } from './memory.js';
 import * as ops from './ops/index.js';
 import { contiguousLayout, formatShape, isContiguous, sizeOf, type Layout, type Shape } from './shape.js';
 
@@ -26,12 +27,12 @@ export class Tensor {
     readonly layout: Layout,
   ) {
     this.shape = layout.shape;
-    registerHandle(this, device, shared);
+    registerHandle(this, shared);
   }
 
   /** @internal Wraps a freshly computed contiguous storage. */
   static fromStorage(device: DeviceName, storage: Storage, layout: Layout): Tensor {
-    return new Tensor(device, new SharedStorage(getBackend(device), storage), layout);
+    return new Tensor(device, new SharedStorage(device, getBackend(device), storage), layout);
   }
 
   /** @internal A new tensor sharing `base`'s storage through another layout. */
@@ -99,22 +100,35 @@ export class Tensor {
     return Tensor.view(this, this.layout);
   }
 
-  /** Frees the storage (once no view shares it). Any later use throws. */
-  dispose(): void {
+  /** Frees the storage (once no view shares it) and the gradient (unless in `spare`). Any later use throws. */
+  dispose(spare?: ReadonlySet<unknown>): void {
     if (this.disposed) return;
     this.disposed = true;
-    unregisterHandle(this, this.device, this.shared);
+    unregisterHandle(this, this.shared);
     this.node?.drop();
-    this.grad?.dispose();
+    disposeAll([this.grad], spare);
     this.grad = null;
+  }
+
+  /** @internal Returned from tidy, a tensor keeps its gradient. */
+  [holds](): (Tensor | null)[] {
+    return [this.grad];
   }
 
   async data(): Promise<Float32Array> {
     return Float32Array.from(await this.rawData());
   }
 
-  /** @internal The values as the backend holds them (float64 on the CPU reference backend). */
+  /**
+   * @internal The values as the backend holds them (float64 on the CPU reference backend). The
+   * read starts now; the answer comes after a macrotask turn, in which forgotten tensors are freed.
+   */
   async rawData(): Promise<Float32Array | Float64Array> {
+    const [values] = await Promise.all([this.read(), letFinalizersRun()]);
+    return values;
+  }
+
+  private async read(): Promise<Float32Array | Float64Array> {
     const storage = this.storage;
     const whole = this.layout.offset === 0 && this.isContiguous() && storage.length === this.size;
     if (whole) return getBackend(this.device).read(storage);
@@ -196,10 +210,11 @@ export class Tensor {
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
 
   // Shape and indexing.
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  /** reshape([2, 3]) or, as in PyTorch, reshape(2, 3); one size may be -1. */
+  reshape(...shape: readonly number[] | [readonly number[]]): Tensor { return ops.reshape(this, sizesArg('reshape', shape)); }
   transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
   get T(): Tensor { return ops.t(this); }
-  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
+  expand(...shape: readonly number[] | [readonly number[]]): Tensor { return ops.expand(this, sizesArg('expand', shape)); }
   contiguous(): Tensor { return ops.contiguous(this); }
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   indexSelect(dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); }

@@ -1,4 +1,5 @@
 // nn.functional: the stateless forms of layers, activations and losses.
+import { checkTensor } from '../check.js';
 import { tidy } from '../memory.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -30,6 +31,7 @@ function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
  * warning), computing the wrong loss; webgrad refuses and says how to fix it.
  */
 function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+  checkInputAndTarget(op, input, target);
   if (input.shape.join() === target.shape.join()) return;
   const [a, b] = [formatShape(input.shape), formatShape(target.shape)];
   const column = input.ndim === target.ndim + 1 && input.shape[input.ndim - 1] === 1 && target.shape.every((s, i) => s === input.shape[i]);
@@ -37,6 +39,11 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
     ? ` Broadcasting them would compare every input with every target (${formatShape([...target.shape, ...target.shape.slice(-1)])}), the wrong loss. Keep the target's column: y.narrow(1, i, 1) (y[:, i:i+1] in PyTorch) instead of y[:, i], or reshape it to ${a}.`
     : ` Compute the loss on matching tensors, e.g. each task's output against its own target column y.narrow(1, i, 1).`;
   throw new Error(`${op}: input ${a} and target ${b} must have the same shape.${hint}`);
+}
+
+function checkInputAndTarget(op: string, input: unknown, target: unknown): void {
+  checkTensor(op, 'input', input);
+  checkTensor(op, 'target', target);
 }
 
 export interface MseOptions {
@@ -72,6 +79,7 @@ export interface CrossEntropyOptions {
  * integers) or class probabilities [N, C] (torch.nn.functional.cross_entropy).
  */
 export function crossEntropy(input: Tensor, target: Tensor, { reduction = 'mean', labelSmoothing = 0 }: CrossEntropyOptions = {}): Tensor {
+  checkInputAndTarget('crossEntropy', input, target);
   if (input.ndim < 1 || input.ndim > 2) throw new Error(`crossEntropy: input must be [N, C] or [C] logits, got ${formatShape(input.shape)}`);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
   const classes = input.shape[input.ndim - 1];

@@ -1,7 +1,9 @@
 // nn.Module: parameters and submodules are found by walking the module's own fields in the order
 // they were assigned, so names come out PyTorch-style (`sharedLayer.weight`, `taskLayers.0.bias`)
-// without any registration call.
+// without any registration call. A module made inside tidy() is disposed at its end unless returned.
+import { checkOptions, checkTensor, describe, isPlainObject } from '../check.js';
 import { getBackend } from '../device.js';
+import { disposeAll, holds, track } from '../memory.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
@@ -21,6 +23,10 @@ export type StateDict = Record<string, Tensor>;
 
 export abstract class Module {
   training = true;
+
+  constructor() {
+    track(this);
+  }
 
   abstract forward(...args: never[]): unknown;
 
@@ -58,6 +64,16 @@ export abstract class Module {
     }
   }
 
+  /** Disposes every parameter (and its gradient), those of submodules included (except what is in `spare`). */
+  dispose(spare?: ReadonlySet<unknown>): void {
+    disposeAll(this.parameters(), spare);
+  }
+
+  /** @internal Returned from tidy, a module keeps what its fields hold: parameters, submodules. */
+  [holds](): unknown[] {
+    return Object.values(this);
+  }
+
   train(mode = true): this {
     this.training = mode;
     this.children().forEach((m) => m.train(mode));
@@ -76,7 +92,10 @@ export abstract class Module {
    * Copies `state` into the parameters in place. Strict (the default): missing and unexpected keys
    * are errors; shape mismatches always are. Nothing is written unless every check passes.
    */
-  loadStateDict(state: StateDict, { strict = true }: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(state: StateDict, options?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const { strict = true } = checkOptions('loadStateDict', options, ['strict']);
+    if (!isPlainObject(state)) throw new Error(`loadStateDict: expects an object of tensors by parameter name (as stateDict() returns), got ${describe(state)}`);
+    for (const [key, value] of Object.entries(state)) checkTensor('loadStateDict', `'${key}'`, value, 'convert it with tensor(values)');
     const own = new Map(this.namedParameters());
     const missingKeys = [...own.keys()].filter((k) => !(k in state));
     const unexpectedKeys = Object.keys(state).filter((k) => !own.has(k));

@@ -1,6 +1,7 @@
 // Elementwise ops. Binary ops broadcast (their backward sums the gradient back to each input's
 // shape); a number operand becomes the scalar of a unary kernel rather than a tensor upload.
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { describe } from '../check.js';
 import { broadcastShapes, expandLayout } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { apply, defineOp, type OpDef } from './op.js';
@@ -67,8 +68,11 @@ export const binaryOps = {
 
 const scalarOrTensor =
   (withTensor: OpDef<void>, withScalar: (x: Tensor, s: number) => Tensor) =>
-  (a: Tensor, b: Tensor | number): Tensor =>
-    typeof b === 'number' ? withScalar(a, b) : apply(withTensor, [a, b], undefined);
+  (a: Tensor, b: Tensor | number): Tensor => {
+    if (typeof b === 'number') return withScalar(a, b);
+    if (!(b instanceof Tensor)) throw new Error(`${withTensor.name}: the other operand must be a Tensor or a number, got ${describe(b)}; make a tensor with tensor(...)`);
+    return apply(withTensor, [a, b], undefined);
+  };
 
 const unary = (def: OpDef<number>, alpha = 0) => (x: Tensor) => apply(def, [x], alpha);
 

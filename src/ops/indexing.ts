@@ -1,6 +1,7 @@
 // Picking elements by index: gather (torch.gather) and indexSelect (rows, classes). Indices are
 // float32 tensors holding integers. Backward scatters the gradient back with scatterAdd, whose
 // own backward is gather again, so second order works.
+import { checkTensor } from '../check.js';
 import { formatShape, normalizeDim, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp } from './op.js';
@@ -31,6 +32,7 @@ const scatterAddOp = defineOp<{ readonly shape: Shape; readonly dim: number }>({
 /** Zeros of `shape` with src[i] added at position i with i[dim] replaced by index[i]. */
 export function scatterAdd(shape: Shape, dim: number, index: Tensor, src: Tensor): Tensor {
   const d = normalizeDim('scatterAdd', dim, shape.length);
+  checkTensor('scatterAdd', 'index', index);
   if (index.ndim !== shape.length) throw new Error(`scatterAdd: index ${formatShape(index.shape)} must have the rank of the output ${formatShape(shape)}`);
   return apply(scatterAddOp, [index, src], { shape, dim: d });
 }
@@ -43,6 +45,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 /** The entries of `x` at positions `index` (1-D) along `dim` (like torch.index_select). */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim('indexSelect', dim, x.ndim);
+  checkTensor('indexSelect', 'index', index);
   if (index.ndim !== 1) throw new Error(`indexSelect: index must be 1-D, got ${formatShape(index.shape)}`);
   const shape = x.shape.map((s, i) => (i === d ? index.size : s));
   const spread = index.reshape(shape.map((s, i) => (i === d ? s : 1))).expand(shape);

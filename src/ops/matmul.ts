@@ -2,6 +2,7 @@
 // dims broadcast. Transposed operands are strided views the kernel reads directly, so backward
 // (g·Bᵀ, Aᵀ·g) launches no transpose copies.
 import type { Backend, Storage } from '../backend/backend.js';
+import { checkTensor } from '../check.js';
 import { broadcastShapes, coalesce, formatShape, sizeOf, type Layout, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp } from './op.js';
@@ -52,6 +53,7 @@ const matmulOp = defineOp({
 
 /** Matrix product with torch.matmul semantics (1-D, 2-D and batched N-D with broadcast batch dims). */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  [a, b].forEach((t, i) => checkTensor('matmul', `operand ${i}`, t));
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(`matmul: both operands need at least 1 dim, got ${formatShape(a.shape)} and ${formatShape(b.shape)}; use mul for scalars`);
   }

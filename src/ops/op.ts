@@ -2,6 +2,7 @@
 // in differentiable tensor ops (so gradients of gradients come for free). `apply` runs one.
 import { GradNode, isGradEnabled, type BackwardRule } from '../autograd/node.js';
 import type { Backend, Storage } from '../backend/backend.js';
+import { checkTensor } from '../check.js';
 import { getBackend } from '../device.js';
 import { contiguousLayout, formatShape, type Layout, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -28,6 +29,7 @@ export const defineOp = <P = void>(def: OpDef<P>): OpDef<P> => def;
 
 function checkInputs(name: string, inputs: readonly Tensor[]): void {
   inputs.forEach((t, i) => {
+    checkTensor(name, `input ${i}`, t);
     if (t.isDisposed) throw new Error(`${name}: input ${i} ${formatShape(t.shape)} was disposed`);
     if (t.device !== inputs[0].device) {
       throw new Error(`${name}: inputs are on different devices (${inputs[0].device} and ${t.device}); move one with await t.to('${inputs[0].device}')`);

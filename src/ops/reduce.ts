@@ -1,6 +1,7 @@
 // Reductions and softmax along axes. Kernels take a contiguous tensor seen as [outer, size, inner];
 // a strided input is copied to contiguous first.
 import type { AxisView, Backend, Storage } from '../backend/backend.js';
+import { describe } from '../check.js';
 import { isContiguous, normalizeDim, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { equal } from './elementwise.js';
@@ -20,6 +21,7 @@ const axisView = (shape: Shape, from: number, to = from + 1): AxisView => ({
 
 function normalizeDims(op: string, dim: number | readonly number[] | undefined | null, ndim: number): number[] {
   if (dim === undefined || dim === null) return Array.from({ length: ndim }, (_, i) => i);
+  if (typeof dim !== 'number' && !Array.isArray(dim)) throw new Error(`${op}: dim must be a number or an array of numbers, got ${describe(dim)}`);
   const dims = (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim(op, d, ndim));
   if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${JSON.stringify(dim)} repeats a dimension`);
   return dims.sort((a, b) => a - b);

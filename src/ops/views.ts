@@ -1,5 +1,6 @@
 // Shape ops. Most are views (no kernel: a new layout over the same storage); copies happen only
 // where a layout cannot express the result (reshape of a strided tensor, cat, contiguous).
+import { checkTensor, describe } from '../check.js';
 import { contiguousLayout, formatShape, isContiguous, normalizeDim, sizeOf, type Layout, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp } from './op.js';
@@ -156,6 +157,7 @@ const catOp = defineOp<number>({
 
 /** Concatenates tensors along `dim` (like torch.cat). */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new Error('cat: expects at least one tensor');
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`cat: expects a non-empty array of tensors, got ${describe(tensors)}`);
+  tensors.forEach((t, i) => checkTensor('cat', `tensors[${i}]`, t));
   return apply(catOp, tensors, normalizeDim('cat', dim, tensors[0].ndim));
 }

@@ -2,7 +2,7 @@
 // group and step count, with the bias corrections and weight-decay form computed here, on the host.
 import type { AdamTensor } from '../backend/backend.js';
 import { getBackend } from '../device.js';
-import { checkBeta, checkNonNegative } from './options.js';
+import { checkBeta, checkNonNegative, withLr } from './options.js';
 import { groupBy, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 import { ensureState, sliceOf, stepTensor, type ParamUpdate, type StateKey } from './state.js';
 
@@ -18,14 +18,14 @@ export interface AdamOptions {
   amsgrad: boolean;
 }
 
-const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false };
-
 export class Adam extends Optimizer<AdamOptions> {
+  static readonly defaults: Readonly<AdamOptions> = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false };
   /** AdamW's decoupled weight decay, θ ← θ·(1 − lr·λ), in place of Adam's g ← g + λθ. */
   protected readonly decoupledWeightDecay: boolean = false;
 
-  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, ADAM_DEFAULTS, options);
+  /** `options` may be a number: the learning rate, as torch.optim.Adam(params, 0.01). */
+  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> | number = {}) {
+    super(params, (new.target as typeof Adam).defaults, withLr(options));
   }
 
   protected checkOptions({ lr, betas, eps, weightDecay }: AdamOptions, where: string): void {
@@ -67,9 +67,6 @@ export class Adam extends Optimizer<AdamOptions> {
 
 /** Adam with decoupled weight decay (Loshchilov & Hutter); weightDecay defaults to 1e-2. */
 export class AdamW extends Adam {
+  static override readonly defaults: Readonly<AdamOptions> = { ...Adam.defaults, weightDecay: 1e-2 };
   protected override readonly decoupledWeightDecay = true;
-
-  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, { ...options, weightDecay: options.weightDecay ?? 1e-2 });
-  }
 }

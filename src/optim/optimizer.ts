@@ -1,7 +1,9 @@
 // The optimizer base: parameter groups with per-group options, per-parameter state made on a
 // parameter's first update, zeroGrad(), step() (checks every gradient, then hands each group's
 // parameters, per device, to the subclass's in-place multi-tensor update), and state dicts in
-// PyTorch's layout.
+// PyTorch's layout. An optimizer made inside tidy() is disposed at its end unless returned.
+import { checkOptions, checkTensor, describe, isPlainObject } from '../check.js';
+import { holds, track } from '../memory.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { copyStates, disposeState, STATE_KEYS, type ParamState, type ParamUpdate, type StateKey } from './state.js';
@@ -33,21 +35,32 @@ export abstract class Optimizer<O extends object> {
   readonly paramGroups: ParamGroup<O>[];
   private readonly state = new Map<Tensor, ParamState>();
 
-  /** `options` over `defaults` make every group's defaults; checkOptions rejects what is missing. */
-  protected constructor(params: ParamsInput<O>, defaults: Partial<O>, options: Partial<O>) {
+  /**
+   * `options` over `defaults` make every group's defaults; the keys of `defaults` are the known
+   * options (a default of undefined: required); checkOptions rejects what is missing.
+   */
+  protected constructor(params: ParamsInput<O>, defaults: Partial<O>, options: Partial<O> | undefined) {
     const name = this.constructor.name;
-    const merged = withDefaults(defaults, options) as O;
+    const known = Object.keys(defaults);
+    const given = checkOptions(name, options, known);
+    const merged = withDefaults(defaults, given) as O;
     this.checkOptions(merged, name);
-    this.paramGroups = toGroups(name, params, merged);
-    this.paramGroups.forEach((group, g) => this.checkOptions(group, `${name}: param group ${g}`));
+    this.paramGroups = toGroups(name, params, merged, known);
+    this.checkGroups(name);
     const seen = new Set<Tensor>();
     for (const entry of this.entries()) {
       const [param, which] = [entry.param, nameOf(entry)];
-      if (!param.isLeaf || !param.requiresGrad) throw new Error(`${name}: ${which} is not a leaf tensor that requires grad (make it with nn.Parameter or requiresGrad: true)`);
+      // Leaves with requiresGrad off (frozen) are accepted: they have no gradient, so step() skips them.
+      if (!param.isLeaf) throw new Error(`${name}: ${which} is not a leaf tensor (it was computed by '${param.gradFn!.name}'); pass the tensors you made (nn.Parameter, requiresGrad: true), or a detach()ed copy`);
       if (!param.isContiguous() || param.layout.offset !== 0) throw new Error(`${name}: ${which} is a strided view; optimizers update a parameter's storage in place, so it must be contiguous from offset 0`);
       if (seen.has(param)) throw new Error(`${name}: ${which} appears more than once in the parameter groups`);
       seen.add(param);
     }
+    track(this);
+  }
+
+  private checkGroups(where: string): void {
+    this.paramGroups.forEach((group, g) => this.checkOptions(group, `${where}: param group ${g}`));
   }
 
   /** Throws an Error naming `where` and the option for an invalid value. */
@@ -75,6 +88,7 @@ export abstract class Optimizer<O extends object> {
    */
   step(): void {
     const where = `${this.constructor.name}.step`;
+    this.checkGroups(where); // paramGroups[i] options may have been changed since (a schedule)
     const updates = this.entries().filter(({ param }) => param.grad !== null);
     for (const entry of updates) {
       const [param, grad] = [entry.param, entry.param.grad!];
@@ -92,10 +106,18 @@ export abstract class Optimizer<O extends object> {
     }
   }
 
-  /** Frees the optimizer's state tensors (moments, momentum buffers); a later step starts afresh. */
-  dispose(): void {
-    this.state.forEach(disposeState);
+  /**
+   * Frees the optimizer's state tensors (moments, momentum buffers) except those in `spare`; a later
+   * step starts afresh. The parameters are the caller's and stay.
+   */
+  dispose(spare?: ReadonlySet<unknown>): void {
+    this.state.forEach((state) => disposeState(state, spare));
     this.state.clear();
+  }
+
+  /** @internal Returned from tidy, an optimizer keeps its parameters. */
+  [holds](): unknown[] {
+    return this.paramGroups;
   }
 
   /** The state (its tensors themselves, not copies, as torch's state_dict) and the group options. */
@@ -118,6 +140,8 @@ export abstract class Optimizer<O extends object> {
    */
   loadStateDict(stateDict: OptimizerStateDict<O>): void {
     const where = `${this.constructor.name}.loadStateDict`;
+    const shaped = isPlainObject(stateDict) && isPlainObject(stateDict.state) && Array.isArray(stateDict.paramGroups) && stateDict.paramGroups.every((g) => isPlainObject(g) && Array.isArray(g.params));
+    if (!shaped) throw new Error(`${where}: expects { state: { [param]: ParamState }, paramGroups: [{ params: number[], …options }] } as stateDict() returns, got ${describe(stateDict)}`);
     const { state, paramGroups: saved } = stateDict;
     if (saved.length !== this.paramGroups.length) {
       throw new Error(`${where}: the state dict has ${saved.length} parameter group(s), this optimizer ${this.paramGroups.length}`);
@@ -143,8 +167,7 @@ export abstract class Optimizer<O extends object> {
     if (stray.length > 0) throw new Error(`${where}: the state dict has state for parameter(s) ${stray.join(', ')}, which no parameter group lists`);
 
     const copies = copyStates([...loaded.values()]);
-    this.state.forEach(disposeState);
-    this.state.clear();
+    this.dispose();
     [...loaded.keys()].forEach((param, i) => this.state.set(param, copies[i]));
     saved.forEach((savedGroup, g) => Object.assign(this.paramGroups[g], optionsOf(savedGroup)));
   }
@@ -173,14 +196,19 @@ function optionsOf<O extends object>(group: O & { params: unknown }): O {
   return structuredClone(options) as O;
 }
 
-function toGroups<O extends object>(name: string, params: ParamsInput<O>, defaults: O): ParamGroup<O>[] {
+function toGroups<O extends object>(name: string, params: ParamsInput<O>, defaults: O, known: readonly string[]): ParamGroup<O>[] {
+  if (!Array.isArray(params)) {
+    const hint = params instanceof Tensor ? 'wrap it: [t]' : typeof params === 'object' && params !== null && 'parameters' in params ? 'pass module.parameters()' : 'e.g. model.parameters()';
+    throw new Error(`${name}: params must be an array of tensors or of param groups { params, …options }, got ${describe(params)}; ${hint}`);
+  }
   if (params.length === 0) throw new Error(`${name}: got an empty parameter list`);
-  const groups = params.every((p) => p instanceof Tensor) ? [{ params }] : params;
+  const groups: readonly unknown[] = params.every((p) => p instanceof Tensor) ? [{ params }] : params;
   return groups.map((group, g) => {
-    if (group instanceof Tensor || !Array.isArray(group.params) || !group.params.every((p) => p instanceof Tensor)) {
-      throw new Error(`${name}: param group ${g} must be { params: Tensor[], …options } (tensors and groups cannot be mixed)`);
-    }
-    const { params: tensors, ...options } = group;
+    const where = `${name}: param group ${g}`;
+    if (!isPlainObject(group)) throw new Error(`${where} must be a tensor or { params: Tensor[], …options } (tensors and groups cannot be mixed), got ${describe(group)}`);
+    const { params: tensors, ...options } = checkOptions(where, group, ['params', ...known]);
+    if (!Array.isArray(tensors)) throw new Error(`${where}: params must be an array of tensors, got ${describe(tensors)}`);
+    tensors.forEach((t, i) => checkTensor(where, `params[${i}]`, t));
     return { ...withDefaults(defaults, options as Partial<O>), params: [...tensors] } as ParamGroup<O>;
   });
 }
@@ -197,6 +225,7 @@ function checkState(where: string, state: ParamState, param: Tensor, required: r
   for (const key of STATE_KEYS) {
     const t = state[key];
     if (!t) continue;
+    checkTensor(where, key, t);
     if (t.shape.join() !== param.shape.join()) throw new Error(`${where}: ${key} has shape ${formatShape(t.shape)}, the parameter ${formatShape(param.shape)}`);
     if (t.device !== param.device) throw new Error(`${where}: ${key} is on ${t.device}, the parameter on ${param.device}; move it with await t.to('${param.device}')`);
   }

@@ -3,7 +3,7 @@
 // momentum buffer).
 import type { SgdTensor } from '../backend/backend.js';
 import { getBackend } from '../device.js';
-import { checkNonNegative } from './options.js';
+import { checkNonNegative, withLr } from './options.js';
 import { groupBy, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 import { ensureState, sliceOf, stepTensor, type ParamUpdate, type StateKey } from './state.js';
 
@@ -16,16 +16,17 @@ export interface SgdOptions {
   weightDecay: number;
 }
 
-const SGD_DEFAULTS: Omit<SgdOptions, 'lr'> = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
-
 export class SGD extends Optimizer<SgdOptions> {
-  /** `lr` is required, as in torch.optim.SGD. */
-  constructor(params: ParamsInput<SgdOptions>, options: Partial<SgdOptions> & { lr: number }) {
-    super(params, SGD_DEFAULTS, options);
+  /** lr has none: it is required, as in torch.optim.SGD. */
+  static readonly defaults: Readonly<Partial<SgdOptions>> = { lr: undefined, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
+
+  /** `options` may be a number: the learning rate, as torch.optim.SGD(params, 0.1). */
+  constructor(params: ParamsInput<SgdOptions>, options: (Partial<SgdOptions> & { lr: number }) | number) {
+    super(params, SGD.defaults, withLr(options));
   }
 
   protected checkOptions({ lr, momentum, dampening, nesterov, weightDecay }: SgdOptions, where: string): void {
-    if (lr === undefined) throw new Error(`${where}: lr is required`);
+    if (lr === undefined) throw new Error(`${where}: lr is required: new SGD(params, 0.01) or new SGD(params, { lr: 0.01, momentum: 0.9 })`);
     checkNonNegative(where, 'lr', lr);
     checkNonNegative(where, 'momentum', momentum);
     checkNonNegative(where, 'weightDecay', weightDecay);

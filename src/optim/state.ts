@@ -3,7 +3,7 @@
 // so a backend's multi-tensor step binds one buffer for all of them (see Backend.adamStep).
 import type { DeviceName, OptimizerTensor, StorageSlice } from '../backend/backend.js';
 import { getBackend } from '../device.js';
-import { keep } from '../memory.js';
+import { disposeAll, keep } from '../memory.js';
 import { contiguousLayout } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -88,8 +88,8 @@ export function copyStates(states: readonly ParamState[]): ParamState[] {
   return copies;
 }
 
-export function disposeState(state: ParamState): void {
-  for (const key of STATE_KEYS) state[key]?.dispose();
+export function disposeState(state: ParamState, spare?: ReadonlySet<unknown>): void {
+  disposeAll(STATE_KEYS.map((key) => state[key]), spare);
 }
 
 /** Where a contiguous tensor (a parameter, a state view) sits in its storage. */
