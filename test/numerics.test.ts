@@ -1,7 +1,7 @@
 // Numerics every device must get right, against exact values or PyTorch 1.13's rules: NaN through
-// relu, maximum and max; pow with integer and tensor exponents.
+// relu, maximum and max; pow with integer and tensor exponents; one Adam step.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { grad, gradcheck, init, tensor, zeros, type DeviceName, type Tensor } from '../src/index.js';
+import { full, grad, gradcheck, init, optim, tensor, zeros, type DeviceName, type Tensor } from '../src/index.js';
 import { equal, greaterThan } from '../src/ops/elementwise.js';
 
 const DEVICES: DeviceName[] = ['reference', 'cpu', 'webgpu'];
@@ -73,6 +73,23 @@ describe.each(DEVICES)('%s', (device) => {
     const es = [1, 2, -1, 0.5];
     await expectValues(gx, xs.map((v) => es.reduce((s, p) => s + p * v ** (p - 1), 0)), 1e-6, 'broadcast d/dx');
     await expectValues(ge, es.map((p) => xs.reduce((s, v) => s + v ** p * Math.log(v), 0)), 1e-6, 'broadcast d/de');
+  });
+
+  // PyTorch's float32 Adam (torch/optim/adam.py, 1.13) from θ = 0, state 0, gradient 1, step 1: every
+  // python scalar is rounded to f32 where it meets a tensor, so m = f32(1 − β1), v = f32(1 − β2),
+  // denom = f32(√v) / f32(√(1 − β2)) + f32(ε), θ = −f32(lr / (1 − β1)) · m / denom. Checked once
+  // against torch: lr 0.001 gives −0.0009999999310821295 for β2 = 0.999, −0.0010000000474974513 for 0.9999.
+  test.each([0.999, 0.9999])('one Adam step of a unit gradient is PyTorch\'s float32 step (betas 0.9, %d)', async (beta2) => {
+    const [lr, beta1, eps] = [0.001, 0.9, 1e-8];
+    const f = Math.fround;
+    const [m, v] = [f(1 - beta1), f(1 - beta2)];
+    const denom = f(f(f(Math.sqrt(v)) / f(Math.sqrt(1 - beta2))) + f(eps));
+    const expected = f(f(-f(lr / (1 - beta1)) * m) / denom);
+    const p = zeros([3], { device, requiresGrad: true });
+    const opt = new optim.Adam([p], { lr, betas: [beta1, beta2], eps });
+    p.grad = full([3], 1, { device });
+    opt.step();
+    for (const got of await p.data()) expect(Math.abs(got / expected - 1), `step ${got} vs PyTorch's ${expected}`).toBeLessThanOrEqual(1e-6);
   });
 });
 
