@@ -193,6 +193,24 @@ describe.each([256, 4])('reduce and softmax with at most %i threads per output',
     });
   }
 
+  test('long sums stay within 1e-6 (cascaded per thread): 1e6 and 4e6 elements, long rows, a softmax denominator, a squared error', async () => {
+    for (const [outer, size] of [[1, 1e6], [1, 4e6], [3, 300000]]) {
+      const x = upload(new Float32Array(outer * size).fill(0.1));
+      const view = { outer, size, inner: 1 };
+      await expectMatch({ cpu: cpu.reduce('sum', x.cpu, 0, view), gpu: gpu.reduce('sum', x.gpu, 0, view) }, 1e-6, `sum ${outer}×${size}`);
+      await expectMatch({ cpu: cpu.reduce('sum', x.cpu, 0, view, 1 / size), gpu: gpu.reduce('sum', x.gpu, 0, view, 1 / size) }, 1e-6, `mean ${outer}×${size}`);
+    }
+    const n = 1e6;
+    const logits = new Float32Array(n).fill(Math.log(0.1)); // each exp ≈ 0.1, and one 1
+    logits[0] = 0;
+    const x = upload(logits);
+    const row = { outer: 1, size: n, inner: 1 };
+    await expectMatch({ cpu: cpu.softmax(x.cpu, 0, row, true), gpu: gpu.softmax(x.gpu, 0, row, true) }, 1e-6, 'log-softmax of a long row');
+    const [a, b] = [upload(new Float32Array(n).fill(0.3)), upload(new Float32Array(n).fill(0.2))];
+    const l = contiguousLayout([n]);
+    await expectMatch({ cpu: cpu.squaredErrorSum(a.cpu, l, b.cpu, l, 1), gpu: gpu.squaredErrorSum(a.gpu, l, b.gpu, l, 1) }, 1e-6, 'squared error sum');
+  });
+
   for (const log of [false, true]) {
     test(`${log ? 'log-' : ''}softmax, large-magnitude inputs`, async () => {
       for (const [outer, size, inner, magnitude] of [[1, 1, 1, 1], [3, 17, 1, 100], [1, 5000, 1, 10], [4, 130, 3, 1000], [2, 65, 7, 1e4], [5, 3, 65, 50], [64, 10, 1, 30]]) {
