@@ -3,9 +3,8 @@
 // mean in one launch); y is [outer, inner] contiguous.
 // Tiling (axis.wgsl): THREADS_PER_OUTPUT threads per output, 256 / THREADS_PER_OUTPUT outputs per
 // workgroup; each thread folds every THREADS_PER_OUTPUT-th element (a sum cascaded, cascade.wgsl),
-// then the partials tree-reduce
-// in workgroup memory. Overrides: THREADS_PER_OUTPUT; IS_MAX (max, NaN-propagating like the CPU
-// `maximum`, else sum).
+// then the partials tree-reduce in workgroup memory. Overrides: THREADS_PER_OUTPUT; IS_MAX (max,
+// NaN-propagating like the CPU `maximum`, else sum).
 override IS_MAX: bool;
 
 #include "axis.wgsl"

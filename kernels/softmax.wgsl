@@ -4,7 +4,8 @@
 // y = exp(x − m) / s or (x − m) − log s.
 // Tiling (axis.wgsl): THREADS_PER_OUTPUT threads per (o, i) row, 256 / THREADS_PER_OUTPUT rows per
 // workgroup; each thread folds every THREADS_PER_OUTPUT-th element (s cascaded, cascade.wgsl),
-// then the partials tree-reduce in workgroup memory, once for m and once for s. Overrides: THREADS_PER_OUTPUT, LOG (log-softmax).
+// then the partials tree-reduce in workgroup memory, once for m and once for s. Overrides:
+// THREADS_PER_OUTPUT, LOG (log-softmax).
 override LOG: bool;
 
 #include "axis.wgsl"

@@ -1,5 +1,6 @@
 // Numerics every device must get right, against exact values or PyTorch 1.13's rules: NaN through
-// relu, maximum and max; pow with integer and tensor exponents; one Adam step.
+// relu, maximum and max; pow with integer and tensor exponents; one Adam step; long sums (the tunings'
+// kernels: webgpu-backend.test.ts).
 import { beforeAll, describe, expect, test } from 'vitest';
 import { full, grad, gradcheck, init, optim, tensor, zeros, type DeviceName, type Tensor } from '../src/index.js';
 import { equal, greaterThan } from '../src/ops/elementwise.js';
@@ -90,6 +91,14 @@ describe.each(DEVICES)('%s', (device) => {
     p.grad = full([3], 1, { device });
     opt.step();
     for (const got of await p.data()) expect(Math.abs(got / expected - 1), `step ${got} vs PyTorch's ${expected}`).toBeLessThanOrEqual(1e-6);
+  });
+
+  test('long sums: full([1e6], 0.1).sum() and full([4e6], 0.1).mean() within 1e-6', async () => {
+    const tenth = Math.fround(0.1);
+    const [sum] = await full([1e6], 0.1, { device }).sum().data();
+    const [mean] = await full([4e6], 0.1, { device }).mean().data();
+    expect(Math.abs(sum / (1e6 * tenth) - 1), `sum ${sum}`).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(mean / tenth - 1), `mean ${mean}`).toBeLessThanOrEqual(1e-6);
   });
 });
 
