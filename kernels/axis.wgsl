@@ -1,7 +1,8 @@
 // axis.wgsl — shared by reduce and softmax (included, not compiled alone): kernels that work along
 // the middle axis of a contiguous tensor x seen as [outer, size, inner] from element `offset`, one
 // row (o, i) at a time. Provides Params and the x / y bindings, the thread → row mapping, the
-// workgroup tree reduction of a row's partials, −inf, and (from nan.wgsl) is_nan and maximum_js.
+// workgroup tree reduction of a row's partials, −inf, (from nan.wgsl) is_nan and maximum_js, and
+// (from cascade.wgsl) the cascaded sum of a lane's run.
 // Grid: a workgroup of 256 threads serves 256 / THREADS_PER_OUTPUT consecutive rows, adjacent threads
 // on adjacent rows (so reads along `inner` are coalesced); a row's THREADS_PER_OUTPUT threads (its
 // lanes) each fold every THREADS_PER_OUTPUT-th element, then combine by `row_total`. The grid is
@@ -26,6 +27,7 @@ const WORKGROUP = 256u;
 override ROWS_PER_GROUP = WORKGROUP / THREADS_PER_OUTPUT; // derived: the host sets only THREADS_PER_OUTPUT
 
 #include "nan.wgsl"
+#include "cascade.wgsl"
 
 var<workgroup> partials: array<f32, WORKGROUP>;
 

@@ -1,5 +1,5 @@
-// nan.wgsl — shared by binary, axis and gather (included, not compiled alone): a NaN value, a NaN
-// test and the CPU's NaN-propagating maximum.
+// nan.wgsl — shared by the elementwise kernels, axis and gather (included, not compiled alone): a
+// NaN value, a NaN test and the CPU's NaN-propagating maximum.
 
 // WGSL constant expressions reject NaN, so it is made from a runtime bit pattern.
 fn quiet_nan() -> f32 {

@@ -1,7 +1,7 @@
 // optimizer.wgsl — the multi-tensor launch shared by adam and sgd (included, not compiled alone): one
 // dispatch updates every element of up to 16 tensors in place.
 // Computes: for each element, x = load(k, e); x = update(x); store(k, e, x), where the including
-// kernel defines struct Hyper (8 words), struct Element (theta, grad, then its state fields) and
+// kernel defines struct Hyper (a multiple of 4 words), struct Element (theta, grad, then its state fields) and
 // fn update(x: Element) -> Element.
 // Layout: tensor k's element e has
 //   - its gradient at grad_offset + e, or at the strided view (grad_rank, grad_shape, grad_strides);

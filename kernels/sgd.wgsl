@@ -2,6 +2,7 @@
 //   g ← grad + λθ
 //   with momentum μ: b ← g on the first step, else μ b + (1 − dampening) g;  g ← g + μ b (nesterov) or b
 //   θ ← θ − lr · g
+// The host computes 1 − dampening in float64.
 // Layout and grid: see optimizer.wgsl; a tensor's operands are θ and, with momentum, its buffer b.
 // Specialisation: override MOMENTUM; only then does the host bind, load and store b.
 override MOMENTUM: bool;
@@ -9,7 +10,7 @@ override MOMENTUM: bool;
 struct Hyper {
   lr: f32,
   momentum: f32,
-  dampening: f32,
+  one_minus_dampening: f32,
   weight_decay: f32,
   first_step: u32,
   nesterov: u32,
@@ -29,7 +30,7 @@ fn update(x: Element) -> Element {
   var g = x.grad + h.weight_decay * x.theta;
   if (MOMENTUM) {
     y.b = g;
-    if (h.first_step == 0u) { y.b = h.momentum * x.b + (1.0 - h.dampening) * g; }
+    if (h.first_step == 0u) { y.b = h.momentum * x.b + h.one_minus_dampening * g; }
     if (h.nesterov != 0u) { g += h.momentum * y.b; } else { g = y.b; }
   }
   y.theta = x.theta - h.lr * g;

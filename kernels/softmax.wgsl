@@ -3,8 +3,9 @@
 // Numerically stable: m = max_r x (NaN-propagating, as the CPU's Math.max), s = Σ_r exp(x − m),
 // y = exp(x − m) / s or (x − m) − log s.
 // Tiling (axis.wgsl): THREADS_PER_OUTPUT threads per (o, i) row, 256 / THREADS_PER_OUTPUT rows per
-// workgroup; each thread folds every THREADS_PER_OUTPUT-th element, then the partials tree-reduce
-// in workgroup memory, once for m and once for s. Overrides: THREADS_PER_OUTPUT, LOG (log-softmax).
+// workgroup; each thread folds every THREADS_PER_OUTPUT-th element (s cascaded, cascade.wgsl),
+// then the partials tree-reduce in workgroup memory, once for m and once for s. Overrides:
+// THREADS_PER_OUTPUT, LOG (log-softmax).
 override LOG: bool;
 
 #include "axis.wgsl"
@@ -21,11 +22,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
   }
   m = row_total(row, m, true);
 
-  var s = 0.0;
+  var sum: Cascade;
   for (var r = row.lane; r < count; r += THREADS_PER_OUTPUT) {
-    s += exp(x_buf[x + r * params.inner] - m);
+    cascade_add(&sum, exp(x_buf[x + r * params.inner] - m));
   }
-  s = row_total(row, s, false);
+  let s = row_total(row, cascade_total(sum), false);
 
   let log_s = log(s);
   for (var r = row.lane; r < count; r += THREADS_PER_OUTPUT) {

@@ -1,25 +1,12 @@
 // unary_op.wgsl — shared by unary and unary_vec4 (included, not compiled alone): f(x, alpha), the
 // unary op's expression {{OP}}, and the helpers those expressions call.
-// WGSL constant expressions reject inf and NaN, so they are made from runtime bit patterns.
-fn from_bits(bits: u32) -> f32 {
-  var pattern = bits;
-  return bitcast<f32>(pattern);
-}
+#include "nan.wgsl"
+#include "pow.wgsl"
 
-// JavaScript's x ** a: WGSL pow is undefined for x < 0 (and for 0 ** 0).
-fn pow_js(x: f32, a: f32) -> f32 {
-  if (a == 0.0) { return 1.0; }
-  if (x == 0.0) { return select(from_bits(0x7f800000u), 0.0, a > 0.0); }
-  let magnitude = pow(abs(x), a);
-  if (!(x < 0.0)) { return magnitude; }
-  if (floor(a) != a) { return from_bits(0x7fc00000u); }
-  let odd = a - 2.0 * floor(a * 0.5) == 1.0;
-  return select(magnitude, -magnitude, odd);
-}
-
-// tanh(x) for |x| ≥ 10 is ±1 in f32; clamping keeps the exp-based builtin away from inf / inf.
+// tanh(x) for |x| ≥ 10 is ±1 in f32; clamping keeps the exp-based builtin away from inf / inf
+// (clamp would turn NaN into a bound).
 fn tanh_safe(x: f32) -> f32 {
-  return tanh(clamp(x, -10.0, 10.0));
+  return select(tanh(clamp(x, -10.0, 10.0)), x, is_nan(x));
 }
 
 // max(x, 0) + log1p(exp(−|x|)), with log1p by Goldberg's trick (WGSL has none): exact for tiny t.

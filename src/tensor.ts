@@ -189,7 +189,7 @@ export class Tensor {
   mul(other: Tensor | Scalar): Tensor { return ops.mul(this, other); }
   div(other: Tensor | Scalar): Tensor { return ops.div(this, other); }
   maximum(other: Tensor | Scalar): Tensor { return ops.maximum(this, other); }
-  pow(exponent: number): Tensor { return ops.pow(this, exponent); }
+  pow(exponent: Tensor | Scalar): Tensor { return ops.pow(this, exponent); }
   neg(): Tensor { return ops.neg(this); }
   exp(): Tensor { return ops.exp(this); }
   log(): Tensor { return ops.log(this); }

@@ -155,7 +155,7 @@ describe('native backend vs reference backend', () => {
     }
   });
 
-  test.each(['add', 'sub', 'mul', 'div', 'maximum', 'gt', 'eq'] as BinaryOp[])('binary %s on random views (broadcast, transposed, offsets)', async (op) => {
+  test.each(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'gt', 'eq'] as BinaryOp[])('binary %s on random views (broadcast, transposed, offsets)', async (op) => {
     for (let trial = 0; trial < 15; trial++) {
       const shape = randShape(randint(0, 4));
       const a = randomView(shape);
@@ -173,7 +173,7 @@ describe('native backend vs reference backend', () => {
     const [na, ra] = upload(Float32Array.from([NaN, 1, NaN, -Infinity, 0]));
     const [nb, rb] = upload(Float32Array.from([1, NaN, NaN, 2, -0]));
     const l = contiguous([5]);
-    for (const op of ['maximum', 'gt', 'eq'] as BinaryOp[]) await expectStoragesClose(native.binary(op, na, l, nb, l), ref.binary(op, ra, l, rb, l), op);
+    for (const op of ['pow', 'maximum', 'gt', 'eq'] as BinaryOp[]) await expectStoragesClose(native.binary(op, na, l, nb, l), ref.binary(op, ra, l, rb, l), op);
     const rows = 40000;
     const [nx, rx] = upload(normals(rows * 5));
     const [nr, rr] = upload(normals(5));

@@ -8,7 +8,7 @@
 namespace webgrad {
 namespace {
 
-// JS `x ** a` (the reference's powS): like pow except a NaN exponent always gives NaN and
+// JS `x ** a` (the reference's powS and pow): like pow except a NaN exponent always gives NaN and
 // (±1) ** ±Infinity is NaN (C's pow gives 1 for both).
 inline float js_pow(float x, float a) {
   if (a == 2.0f) return x * x;
@@ -86,7 +86,7 @@ void unary(UnaryOp op, double alpha, Span x, const View& xv, Span out) {
     case UnaryOp::Sqrt: return run_unary(s, loop, o, kGrainCheap, [](float v) { return std::sqrt(v); });
     case UnaryOp::Abs: return run_unary(s, loop, o, kGrainCheap, [](float v) { return std::fabs(v); });
     case UnaryOp::Sign: return run_unary(s, loop, o, kGrainCheap, [](float v) { return v > 0 ? 1.0f : v < 0 ? -1.0f : v; });
-    case UnaryOp::Relu: return run_unary(s, loop, o, kGrainCheap, [](float v) { return v > 0 ? v : 0.0f; });
+    case UnaryOp::Relu: return run_unary(s, loop, o, kGrainCheap, [](float v) { return v <= 0 ? 0.0f : v; });  // NaN stays NaN
     case UnaryOp::Sigmoid: return run_unary(s, loop, o, kGrainHeavy, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
     case UnaryOp::Tanh: return run_unary(s, loop, o, kGrainHeavy, [](float v) { return fast_tanh(v); });
     case UnaryOp::Softplus:  // max(x, 0) + log1p(exp(−|x|)): no overflow, NaN stays NaN
@@ -117,6 +117,7 @@ void binary(BinaryOp op, Span a, const View& av, Span b, const View& bv, Span ou
     case BinaryOp::Sub: return run_binary(x, y, loop, o, [](float p, float q) { return p - q; });
     case BinaryOp::Mul: return run_binary(x, y, loop, o, [](float p, float q) { return p * q; });
     case BinaryOp::Div: return run_binary(x, y, loop, o, [](float p, float q) { return p / q; });
+    case BinaryOp::Pow: return run_binary(x, y, loop, o, js_pow);
     case BinaryOp::Maximum:  // NaN in either operand gives NaN (the reference's rule)
       return run_binary(x, y, loop, o, [](float p, float q) { return p >= q || p != p ? p : q; });
     case BinaryOp::Gt: return run_binary(x, y, loop, o, [](float p, float q) { return p > q ? 1.0f : 0.0f; });

@@ -8,8 +8,8 @@ namespace webgrad {
 enum class UnaryOp { Copy, Neg, Exp, Log, Sqrt, Abs, Sign, Relu, Sigmoid, Tanh, Softplus, AddS, MulS, RsubS, RdivS, PowS, GtS, Count };
 inline constexpr const char* kUnaryOpNames[] = {"copy", "neg",      "exp",  "log",  "sqrt",  "abs",   "sign",  "relu", "sigmoid",
                                                 "tanh", "softplus", "addS", "mulS", "rsubS", "rdivS", "powS", "gtS"};
-enum class BinaryOp { Add, Sub, Mul, Div, Maximum, Gt, Eq, Count };
-inline constexpr const char* kBinaryOpNames[] = {"add", "sub", "mul", "div", "maximum", "gt", "eq"};
+enum class BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Gt, Eq, Count };
+inline constexpr const char* kBinaryOpNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "gt", "eq"};
 
 /** out (contiguous, x's shape) = op(x, alpha). */
 void unary(UnaryOp op, double alpha, Span x, const View& xv, Span out);

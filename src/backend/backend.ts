@@ -18,7 +18,7 @@ export type UnaryOp =
   | 'addS' | 'mulS' | 'rsubS' | 'rdivS' | 'powS' | 'gtS';
 
 /** Elementwise on two operands of one shape (the op table expands broadcasts to stride-0 views). */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'gt' | 'eq';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'gt' | 'eq';
 
 export type ReduceOp = 'sum' | 'max';
 

@@ -19,12 +19,13 @@ function unaryOp(op: UnaryOp, backward?: Backward, savesOutput = false): OpDef<n
   });
 }
 
-function binaryOp(op: BinaryOp, backward?: NonNullable<OpDef<void>['backward']>): OpDef<void> {
+function binaryOp(op: BinaryOp, backward?: NonNullable<OpDef<void>['backward']>, savesOutput = false): OpDef<void> {
   return defineOp({
     name: op,
     shape: ([a, b]) => broadcastShapes(op, a.shape, b.shape),
     forward: (backend, [a, b], _, shape) => backend.binary(op, a.storage, expandLayout(a.layout, shape), b.storage, expandLayout(b.layout, shape)),
     backward,
+    savesOutput,
   });
 }
 
@@ -34,7 +35,8 @@ export const unaryOps = {
   log: unaryOp('log', (g, { inputs: [x] }) => [g.div(x)]),
   sqrt: unaryOp('sqrt', (g, { output }) => [g.div(output.mul(2))], true),
   abs: unaryOp('abs', (g, { inputs: [x] }) => [g.mul(sign(x))]),
-  relu: unaryOp('relu', (g, { inputs: [x] }) => [g.mul(greaterThan(x, 0))]),
+  // sign(relu x) is 1 for x > 0, 0 for x ≤ 0, and NaN for NaN: a NaN input gets a NaN gradient.
+  relu: unaryOp('relu', (g, { output }) => [g.mul(sign(output))], true),
   sigmoid: unaryOp('sigmoid', (g, { output: y }) => [g.mul(y.mul(rsub(y, 1)))], true),
   tanh: unaryOp('tanh', (g, { output: y }) => [g.mul(rsub(y.mul(y), 1))], true),
   addS: unaryOp('addS', (g) => [g]),
@@ -57,10 +59,21 @@ export const binaryOps = {
     needsGrad[0] ? sumTo(g.div(b), a.shape) : null,
     needsGrad[1] ? sumTo(g.mul(a).div(b.mul(b)).neg(), b.shape) : null,
   ]),
-  // The gradient goes to the larger operand, split evenly on ties (as torch.maximum).
+  // d/da aᵇ = b·aᵇ⁻¹ and d/db aᵇ = aᵇ·log a, with PyTorch's zeros where b = 0 (for a) and where
+  // a = 0 ≤ b (for b): there the exponent b − 1 becomes 0 and log's argument 1, avoiding 0·∞.
+  pow: binaryOp('pow', (g, { inputs: [a, b], output, needsGrad }) => {
+    const zero = Tensor.filled(a.device, [], 0);
+    return [
+      needsGrad[0] ? sumTo(g.mul(b).mul(pow(a, b.add(equal(b, zero)).sub(1))), a.shape) : null,
+      needsGrad[1] ? sumTo(g.mul(output).mul(a.add(equal(a, zero).mul(greaterThan(b, 0, true))).log()), b.shape) : null,
+    ];
+  }, true),
+  // As torch.maximum: an operand gets the gradient unless it is the smaller one, half of it on ties;
+  // so where one is NaN (neither smaller nor tied) both get it.
   maximum: binaryOp('maximum', (g, { inputs: [a, b], needsGrad }) => {
-    const aShare = greaterThan(a, b).add(equal(a, b).mul(0.5));
-    return [needsGrad[0] ? sumTo(g.mul(aShare), a.shape) : null, needsGrad[1] ? sumTo(g.mul(rsub(aShare, 1)), b.shape) : null];
+    const half = equal(a, b).mul(0.5);
+    const share = (x: Tensor, other: Tensor) => rsub(greaterThan(other, x).add(half), 1);
+    return [needsGrad[0] ? sumTo(g.mul(share(a, b)), a.shape) : null, needsGrad[1] ? sumTo(g.mul(share(b, a)), b.shape) : null];
   }),
   gt: binaryOp('gt'),
   eq: binaryOp('eq'),
@@ -85,7 +98,6 @@ export const relu = unary(unaryOps.relu);
 export const sigmoid = unary(unaryOps.sigmoid);
 export const tanh = unary(unaryOps.tanh);
 export const sign = unary(unaryOps.sign);
-export const pow = (x: Tensor, p: number): Tensor => apply(unaryOps.powS, [x], p);
 /** s - x */
 export const rsub = (x: Tensor, s: number): Tensor => apply(unaryOps.rsubS, [x], s);
 
@@ -93,6 +105,7 @@ export const add = scalarOrTensor(binaryOps.add, (x, s) => apply(unaryOps.addS, 
 export const sub = scalarOrTensor(binaryOps.sub, (x, s) => apply(unaryOps.addS, [x], -s));
 export const mul = scalarOrTensor(binaryOps.mul, (x, s) => apply(unaryOps.mulS, [x], s));
 export const div = scalarOrTensor(binaryOps.div, (x, s) => apply(unaryOps.mulS, [x], 1 / s));
+export const pow = scalarOrTensor(binaryOps.pow, (x, p) => apply(unaryOps.powS, [x], p));
 export const maximum = scalarOrTensor(binaryOps.maximum, (x, s) => apply(binaryOps.maximum, [x, Tensor.filled(x.device, [], s)], undefined));
 
 /** 1 where a > b (a ≥ b with orEqual), else 0; not differentiable. */

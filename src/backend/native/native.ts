@@ -79,7 +79,7 @@ function codes<T extends string>(names: readonly string[], wanted: readonly T[],
 }
 
 const UNARY: readonly UnaryOp[] = ['copy', 'neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'relu', 'sigmoid', 'tanh', 'softplus', 'addS', 'mulS', 'rsubS', 'rdivS', 'powS', 'gtS'];
-const BINARY: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'gt', 'eq'];
+const BINARY: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'gt', 'eq'];
 const REDUCE: readonly ReduceOp[] = ['sum', 'max'];
 
 export class NativeBackend implements Backend {

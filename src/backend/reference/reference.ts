@@ -20,7 +20,7 @@ const unaryFns: Record<UnaryOp, (x: number, alpha: number) => number> = {
   sqrt: Math.sqrt,
   abs: Math.abs,
   sign: Math.sign,
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x <= 0 ? 0 : x), // NaN stays NaN, as in PyTorch
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: Math.tanh,
   softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
@@ -37,6 +37,7 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
+  pow: (a, b) => a ** b,
   maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
   gt: (a, b) => (a > b ? 1 : 0),
   eq: (a, b) => (a === b ? 1 : 0),

@@ -31,7 +31,7 @@ export interface UpdateKernel {
   readonly constants: Readonly<Record<string, number>>;
   /** The Element fields the operands load into and store from: 'theta', then the state's. */
   readonly fields: readonly string[];
-  /** The kernel's Hyper struct: 8 u32 words. */
+  /** The kernel's Hyper struct: a multiple of 4 u32 words. */
   readonly hyper: readonly number[];
 }
 

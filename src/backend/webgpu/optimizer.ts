@@ -24,7 +24,7 @@ export function adamStep(ctx: KernelContext, tensors: readonly AdamTensor[], h: 
     variant: amsgrad ? 'amsgrad' : 'adam',
     constants: { AMSGRAD: Number(amsgrad) },
     fields: amsgrad ? ['theta', 'm', 'v', 'v_max'] : ['theta', 'm', 'v'],
-    hyper: [h.beta1, h.beta2, h.eps, h.stepSize, h.biasCorrection2Sqrt, h.gradDecay, h.paramScale, 0].map(f32Bits),
+    hyper: [h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, h.stepSize, h.biasCorrection2Sqrt, h.gradDecay, h.paramScale, 0, 0, 0].map(f32Bits),
   };
   dispatchUpdates(ctx, kernel, tensors.map((t) => tensorUpdate(t, [t.expAvg, t.expAvgSq, t.maxExpAvgSq])));
 }
@@ -36,7 +36,7 @@ export function sgdStep(ctx: KernelContext, tensors: readonly SgdTensor[], h: Sg
     variant: momentum ? 'momentum' : 'sgd',
     constants: { MOMENTUM: Number(momentum) },
     fields: momentum ? ['theta', 'b'] : ['theta'],
-    hyper: [...[h.lr, h.momentum, h.dampening, h.weightDecay].map(f32Bits), Number(h.firstStep), Number(h.nesterov), 0, 0],
+    hyper: [...[h.lr, h.momentum, 1 - h.dampening, h.weightDecay].map(f32Bits), Number(h.firstStep), Number(h.nesterov), 0, 0],
   };
   dispatchUpdates(ctx, kernel, tensors.map((t) => tensorUpdate(t, [t.momentumBuffer])));
 }
