@@ -2,6 +2,7 @@
 // tensors be finalized, tidy() owns the modules and optimizers made in it, what a tidy returns
 // survives (a leaf's .grad included), and memory(device) counts tensors and bytes under the device.
 import { describe, expect, test } from 'vitest';
+import { countMappings } from '../src/backend/webgpu/mappings.js';
 import { init, keep, manualSeed, memory, models, nn, optim, randn, tensor, tidy, type DeviceName, type Tensor } from '../src/index.js';
 
 const DEVICES: DeviceName[] = ['reference', 'cpu', 'webgpu'];
@@ -34,7 +35,7 @@ describe.each(DEVICES)('on %s', (device) => {
     const y = randn([1, 1]);
     const episodes = device === 'webgpu' ? 300 : 4000; // WebGPU on lavapipe: a lighter check
     // Synchronous from here: no finalizer can run between the two readings, so the count is exact.
-    const before = memory(device).tensors;
+    const [before, mappings] = [memory(device).tensors, countMappings()];
     for (let episode = 0; episode < episodes; episode++) {
       tidy(() => {
         const net = new models.OneShotNet(8, 1);
@@ -43,7 +44,8 @@ describe.each(DEVICES)('on %s', (device) => {
       });
     }
     expect(memory(device).tensors).toBe(before); // 4 more per episode (Adam's moments) before
-  });
+    expect(countMappings() - mappings, 'memory mappings added').toBeLessThan(500);
+  }, 60_000);
 
   test('a module and optimizer returned from tidy keep their parameters and state; an inner tidy hands them to the outer one', async () => {
     await init({ backend: device });
@@ -98,18 +100,22 @@ describe.each(['reference', 'cpu'] as DeviceName[])('a PyTorch-style loop with n
     const [x, y] = [randn([16, 4]), randn([16, 1])];
     const opt = new optim.Adam(net.parameters(), 0.01);
     const live: number[] = [];
+    const mappings = countMappings();
+    let peakMappings = mappings;
     for (let step = 1; step <= steps; step++) {
       const loss = fitStep(net, opt, x, y);
       if (step % 100 === 0) {
         await loss.item();
         live.push(memory(device).tensors);
+        peakMappings = Math.max(peakMappings, countMappings());
       }
     }
     // Each step leaves 4 tensors to the garbage collector (40,000 live at the end without
     // finalizers). V8 collects them in batches, so the count saws up and down: it must come down.
     expect(live.some((n, i) => n < live[i - 1])).toBe(true);
     expect(Math.max(...live)).toBeLessThan(4 * steps);
-  });
+    expect(peakMappings - mappings, 'memory mappings added').toBeLessThan(2_000);
+  }, 60_000);
 });
 
 describe('memory(device) counts under the device name', () => {
