@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { init, memory, models, nn, randn, type DeviceName } from '../src/index.js';
+import { init, manualSeed, memory, models, nn, randn, type DeviceName } from '../src/index.js';
 import { trainMultiTask, trainOneShot, type LossHistory } from '../src/cli/experiments.js';
+import { lossesSvg, MAX_PLOTTED_SERIES } from '../src/cli/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
@@ -60,6 +61,30 @@ describe.each<DeviceName>(['cpu', 'webgpu'])('the experiments on %s', (device) =
   test('one-shot: 20 epochs of one loss that goes down', async () => {
     expectHistory(await trainOneShot({ epochs: 20 }), 20, ['loss']);
   }, 60_000);
+});
+
+describe('the multi-task loss', () => {
+  test("is the article's per-task MSE(task_i, y[:, i:i+1]), computed for all tasks at once", async () => {
+    await init({ backend: 'cpu' });
+    manualSeed(4);
+    const model = new models.MultiTaskNet(10, 6, 5);
+    const x = randn([100, 10]);
+    const y = randn([100, 6]);
+    const criterion = new nn.MSELoss();
+    const perTask = await Promise.all(model.forward(x).tasks.map((output, i) => criterion.forward(output, y.narrow(1, i, 1)).item()));
+    const [first] = (await trainMultiTask({ epochs: 1, tasks: 6, seed: 4 })).losses;
+    first.forEach((loss, i) => expect(loss).toBeCloseTo(perTask[i], 6));
+  });
+});
+
+describe('the loss plot', () => {
+  test(`draws the first ${MAX_PLOTTED_SERIES} of 1,000 series and says so in a subtitle (vega overflowed the stack)`, async () => {
+    const columns = Array.from({ length: 1000 }, (_, i) => `task${i + 1}`);
+    const losses = Array.from({ length: 20 }, (_, epoch) => columns.map((_, c) => 1 / (epoch + 1) + c));
+    const svg = await lossesSvg('many tasks', { columns, losses, stepsPerSecond: 1, warmupEpochs: 0 });
+    expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(MAX_PLOTTED_SERIES);
+    expect(svg).toContain(`the first ${MAX_PLOTTED_SERIES} of 1000 series; losses.csv has them all`);
+  });
 });
 
 describe('the experiments agree across devices', () => {
@@ -116,6 +141,15 @@ describe('the built CLI (dist/cli/main.js)', () => {
       expect(svg).toContain('<svg');
       expect(svg.match(/aria-roledescription="line mark"/g), `${name}: one path per task`).toHaveLength(lines);
     }
+  }, 120_000);
+
+  test('--tasks 1000: the plot draws ten tasks with a note, and the one-shot experiment still runs', async () => {
+    const { code, stdout, stderr } = await runCli(['--epochs', '3', '--tasks', '1000', '--device', 'cpu', '--out', out]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('note: losses.svg draws the first 10 of 1000 tasks; losses.csv has all of them');
+    expect(readFileSync(join(out, 'multitask', 'losses.csv'), 'utf8').split('\n')[0].split(',')).toHaveLength(1001);
+    expect(stdout).toMatch(/final loss: loss [\d.e+-]+$/m);
+    expect(readFileSync(join(out, 'oneshot', 'losses.svg'), 'utf8')).toContain('<svg');
   }, 120_000);
 
   test('--help prints the usage and exits 0', async () => {

@@ -126,7 +126,11 @@ async function run(options: Options): Promise<void> {
     const files = await writeReport(join(options.out, name), title, history);
     console.log(`  final loss: ${formatLosses(history.columns, history.losses[history.losses.length - 1])}`);
     console.log(`  steps/s: ${history.stepsPerSecond.toFixed(1)} on ${device.backend}${timing}`);
-    console.log(`  wrote ${files.csv}, ${files.svg}\n`);
+    console.log(`  wrote ${files.csv}, ${files.svg}`);
+    if (files.plottedColumns < history.columns.length) {
+      console.log(`  note: losses.svg draws the first ${files.plottedColumns} of ${history.columns.length} tasks; losses.csv has all of them`);
+    }
+    console.log('');
   }
 }
 
