@@ -46,23 +46,27 @@ export async function trainMultiTask({ inputDim = 10, tasks = 3, hidden = 5, sam
   manualSeed(seed);
   const model = new models.MultiTaskNet(inputDim, tasks, hidden);
   const optimizer = new optim.Adam(model.parameters(), { lr });
-  const criterion = new nn.MSELoss();
+  const criterion = new nn.MSELoss({ reduction: 'none' });
   const x = randn([samples, inputDim]);
   const y = randn([samples, tasks]);
-  const targets = Array.from({ length: tasks }, (_, i) => y.narrow(1, i, 1));
+  const targetsByTask = y.T.contiguous();
 
+  // Each head's [samples, 1] output stacked into one [tasks, samples] block: task i's MSE is row i's
+  // mean, so the loss and its gradient take a few launches, not a few per task, and each head's
+  // gradient is a contiguous row (5,000 tasks are 5,000 heads on WebGPU).
   const step = (): Tensor => {
     optimizer.zeroGrad();
-    const taskLosses = model.forward(x).tasks.map((output, i) => criterion.forward(output, targets[i]));
-    taskLosses.reduce((total, loss) => total.add(loss)).backward();
+    const outputs = cat(model.forward(x).tasks, 0).reshape([tasks, samples]);
+    const taskLosses = criterion.forward(outputs, targetsByTask).mean(1);
+    taskLosses.sum().backward();
     optimizer.step();
-    return cat(taskLosses.map((loss) => loss.detach().reshape([1])));
+    return taskLosses.detach();
   };
   const columns = Array.from({ length: tasks }, (_, i) => `task${i + 1}`);
   try {
     return await record(columns, step, train);
   } finally {
-    [x, y, ...targets, ...model.parameters()].forEach((t) => t.dispose());
+    [x, y, targetsByTask, ...model.parameters()].forEach((t) => t.dispose());
     optimizer.dispose();
   }
 }
