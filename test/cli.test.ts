@@ -1,7 +1,7 @@
 // The main job: the article's experiments as functions (CPU and WebGPU), the article's loss bugs,
 // and the built CLI end to end (outputs on disk, exit codes).
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,9 +100,9 @@ describe('the experiments agree across devices', () => {
 /** Newest modification time of any file under `dir`. */
 const newestIn = (dir: string): number => Math.max(...readdirSync(dir, { recursive: true }).map((f) => statSync(join(dir, String(f))).mtimeMs));
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [cli, ...args], { cwd: root, env, timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -162,7 +162,13 @@ describe('the built CLI (dist/cli/main.js)', () => {
   test.each([
     [['--epochs', 'ten'], /--epochs must be an integer ≥ 1, got 'ten'/],
     [['--epochs', '0'], /--epochs must be an integer ≥ 1, got '0'/],
-    [['--lr=0'], /--lr must be a positive number, got '0'/],
+    [['--lr=0'], /--lr must be a positive finite number, got '0'/],
+    [['--lr', 'Infinity'], /--lr must be a positive finite number, got 'Infinity'/],
+    [['--lr', '-0.5'], /--lr must be a positive finite number, got '-0.5'/],
+    [['--epochs', '-3'], /--epochs must be an integer ≥ 1, got '-3'/],
+    [['--seed', '-1'], /--seed must be an integer ≥ 0, got '-1'/],
+    [['--hidden', '0x10'], /--hidden must be an integer ≥ 1, got '0x10'/],
+    [['--tasks', 'NaN'], /--tasks must be an integer ≥ 1, got 'NaN'/],
     [['--device', 'tpu'], /--device must be one of auto, webgpu, cpu, reference, got 'tpu'/],
     [['--tasks', '2.5'], /--tasks must be an integer ≥ 1, got '2.5'/],
     [['--bogus'], /Unknown option '--bogus'/],
@@ -172,5 +178,31 @@ describe('the built CLI (dist/cli/main.js)', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stderr).toMatch(/--help/);
+  });
+
+  test('--hidden 1e9 is refused before training, saying how much memory it would need', async () => {
+    const { code, stdout, stderr } = await runCli(['--hidden', '1e9', '--device', 'cpu', '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--tasks 3 --hidden 1000000000: MultiTaskNet\(10, 3, 1000000000\) needs about [\d,]+ GiB .*this machine has [\d,]+ GiB/);
+    expect(stdout).not.toContain('device:');
+  });
+
+  test.each([
+    ['a file', (file: string) => file],
+    ['inside a file', (file: string) => join(file, 'runs')],
+  ])('--out %s is refused before training with exit 2', async (_, outUnder) => {
+    const file = join(out, 'not-a-folder');
+    writeFileSync(file, '');
+    const { code, stdout, stderr } = await runCli(['--device', 'cpu', '--out', outUnder(file)]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`webgrad-train: --out ${outUnder(file)}: cannot write ${join(outUnder(file), 'multitask')}: a file is in the way of a folder`);
+    expect(stdout).not.toContain('device:');
+  });
+
+  test('--device webgpu without an adapter advises --device cpu', async () => {
+    const { code, stderr } = await runCli(['--epochs', '3', '--device', 'webgpu', '--out', out], { ...process.env, VK_ICD_FILENAMES: join(out, 'no-such-driver.json') });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/webgrad-train: no WebGPU adapter was found\..* or run with --device cpu\.$/m);
+    expect(stderr).not.toContain('init(');
   });
 });

@@ -36,6 +36,21 @@ export interface MultiTaskOptions extends TrainOptions {
   samples?: number;
 }
 
+const FLOAT32_BYTES = 4;
+/** A recorded loss in a JavaScript array of rows, and its CSV text: a rough upper bound. */
+const RECORDED_LOSS_BYTES = 24;
+
+/**
+ * About how much memory trainMultiTask needs: each parameter with its gradient and Adam's two
+ * moments, the data, the activations and their gradients, and the recorded losses.
+ */
+export function multiTaskBytes({ inputDim = 10, tasks = 3, hidden = 5, samples = 100, epochs = 1000 }: MultiTaskOptions): number {
+  const parameters = hidden * (inputDim + 1) + tasks * (hidden + 1);
+  const data = samples * (inputDim + 2 * tasks);
+  const activations = 2 * samples * hidden + 4 * samples * tasks;
+  return FLOAT32_BYTES * (4 * parameters + data + activations) + RECORDED_LOSS_BYTES * epochs * tasks;
+}
+
 /**
  * Section 4.1: MultiTaskNet (a shared Linear, one Linear head per task) fit to random data with Adam.
  * The article's loss, criterion(shared_output, y) + Σ criterion(task_output, y[:, i]), compares
