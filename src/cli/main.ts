@@ -41,13 +41,15 @@ interface Options {
   out: string;
 }
 
-/** A mistake in the command line: reported with a pointer to --help, exit code 2. */
+/** A mistake in the command line, found before training: reported with a pointer to --help, exit code 2. */
 class UsageError extends Error {}
 
 const NUMERIC_FLAGS = new Set(['--epochs', '--lr', '--seed', '--hidden', '--tasks']);
 
 /** A decimal number as typed on a command line: 3, -3, 0.5, .5, 1e9. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+/** A value that starts like a negative number (-3, -.5, -Infinity), not like an option. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|infinity$)/i;
 
 /**
  * `--epochs -3` as `--epochs=-3`: parseArgs takes a value that starts with a dash for a forgotten
@@ -57,7 +59,7 @@ function attachNegativeNumbers(args: readonly string[]): string[] {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const next = args[i + 1];
-    if (NUMERIC_FLAGS.has(args[i]) && next !== undefined && next.startsWith('-') && (DECIMAL.test(next) || /^-Infinity$/i.test(next))) {
+    if (NUMERIC_FLAGS.has(args[i]) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
       joined.push(`${args[i]}=${next}`);
       i++;
     } else {
@@ -215,21 +217,15 @@ async function main(args: string[]): Promise<number> {
   let options: Options | 'help';
   try {
     options = parseOptions(args);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`webgrad-train: ${err.message}\nRun webgrad-train --help for usage.`);
-    return 2;
-  }
-  if (options === 'help') {
-    console.log(USAGE);
-    return 0;
-  }
-  try {
+    if (options === 'help') {
+      console.log(USAGE);
+      return 0;
+    }
     checkFitsInMemory(options);
     await prepareOutput(options.out, experiments(options).map(({ name }) => name));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    console.error(`webgrad-train: ${err.message}`);
+    console.error(`webgrad-train: ${err.message}\nRun webgrad-train --help for usage.`);
     return 2;
   }
   try {
