@@ -1,13 +1,14 @@
 // The main job: the article's experiments as functions (CPU and WebGPU), the article's loss bugs,
 // and the built CLI end to end (outputs on disk, exit codes).
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { init, memory, models, nn, randn, type DeviceName } from '../src/index.js';
+import { init, manualSeed, memory, models, nn, randn, type DeviceName } from '../src/index.js';
 import { trainMultiTask, trainOneShot, type LossHistory } from '../src/cli/experiments.js';
+import { lossesSvg, MAX_PLOTTED_SERIES } from '../src/cli/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
@@ -51,6 +52,19 @@ describe.each<DeviceName>(['cpu', 'webgpu'])('the experiments on %s', (device) =
     expect(new Set(readbacks.map((r) => r.tensors)).size, 'live tensors at each readback').toBe(1);
   }, 60_000);
 
+  test('the event loop turns every epoch, so finalizers (Dawn frees dropped bind groups in them) run between readbacks', async () => {
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    await trainOneShot({ epochs: 8, readEvery: 8 });
+    counting = false;
+    expect(turns).toBeGreaterThanOrEqual(8);
+  }, 60_000);
+
   test('multi-task with other sizes: one column per task', async () => {
     const history = await trainMultiTask({ epochs: 3, tasks: 2, hidden: 4, lr: 1e-2 });
     expect(history.columns).toEqual(['task1', 'task2']);
@@ -60,6 +74,30 @@ describe.each<DeviceName>(['cpu', 'webgpu'])('the experiments on %s', (device) =
   test('one-shot: 20 epochs of one loss that goes down', async () => {
     expectHistory(await trainOneShot({ epochs: 20 }), 20, ['loss']);
   }, 60_000);
+});
+
+describe('the multi-task loss', () => {
+  test("is the article's per-task MSE(task_i, y[:, i:i+1]), computed for all tasks at once", async () => {
+    await init({ backend: 'cpu' });
+    manualSeed(4);
+    const model = new models.MultiTaskNet(10, 6, 5);
+    const x = randn([100, 10]);
+    const y = randn([100, 6]);
+    const criterion = new nn.MSELoss();
+    const perTask = await Promise.all(model.forward(x).tasks.map((output, i) => criterion.forward(output, y.narrow(1, i, 1)).item()));
+    const [first] = (await trainMultiTask({ epochs: 1, tasks: 6, seed: 4 })).losses;
+    first.forEach((loss, i) => expect(loss).toBeCloseTo(perTask[i], 6));
+  });
+});
+
+describe('the loss plot', () => {
+  test(`draws the first ${MAX_PLOTTED_SERIES} of 1,000 series and says so in a subtitle (vega overflowed the stack)`, async () => {
+    const columns = Array.from({ length: 1000 }, (_, i) => `task${i + 1}`);
+    const losses = Array.from({ length: 20 }, (_, epoch) => columns.map((_, c) => 1 / (epoch + 1) + c));
+    const svg = await lossesSvg('many tasks', { columns, losses, stepsPerSecond: 1, warmupEpochs: 0 });
+    expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(MAX_PLOTTED_SERIES);
+    expect(svg).toContain(`the first ${MAX_PLOTTED_SERIES} of 1000 series; losses.csv has them all`);
+  });
 });
 
 describe('the experiments agree across devices', () => {
@@ -75,9 +113,9 @@ describe('the experiments agree across devices', () => {
 /** Newest modification time of any file under `dir`. */
 const newestIn = (dir: string): number => Math.max(...readdirSync(dir, { recursive: true }).map((f) => statSync(join(dir, String(f))).mtimeMs));
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [cli, ...args], { cwd: root, env, timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -118,6 +156,15 @@ describe('the built CLI (dist/cli/main.js)', () => {
     }
   }, 120_000);
 
+  test('--tasks 1000: the plot draws ten tasks with a note, and the one-shot experiment still runs', async () => {
+    const { code, stdout, stderr } = await runCli(['--epochs', '3', '--tasks', '1000', '--device', 'cpu', '--out', out]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('note: losses.svg draws the first 10 of 1000 tasks; losses.csv has all of them');
+    expect(readFileSync(join(out, 'multitask', 'losses.csv'), 'utf8').split('\n')[0].split(',')).toHaveLength(1001);
+    expect(stdout).toMatch(/final loss: loss [\d.e+-]+$/m);
+    expect(readFileSync(join(out, 'oneshot', 'losses.svg'), 'utf8')).toContain('<svg');
+  }, 120_000);
+
   test('--help prints the usage and exits 0', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
@@ -128,7 +175,13 @@ describe('the built CLI (dist/cli/main.js)', () => {
   test.each([
     [['--epochs', 'ten'], /--epochs must be an integer ≥ 1, got 'ten'/],
     [['--epochs', '0'], /--epochs must be an integer ≥ 1, got '0'/],
-    [['--lr=0'], /--lr must be a positive number, got '0'/],
+    [['--lr=0'], /--lr must be a positive finite number, got '0'/],
+    [['--lr', 'Infinity'], /--lr must be a positive finite number, got 'Infinity'/],
+    [['--lr', '-0.5'], /--lr must be a positive finite number, got '-0.5'/],
+    [['--epochs', '-3'], /--epochs must be an integer ≥ 1, got '-3'/],
+    [['--seed', '-1'], /--seed must be an integer ≥ 0, got '-1'/],
+    [['--hidden', '0x10'], /--hidden must be an integer ≥ 1, got '0x10'/],
+    [['--tasks', 'NaN'], /--tasks must be an integer ≥ 1, got 'NaN'/],
     [['--device', 'tpu'], /--device must be one of auto, webgpu, cpu, reference, got 'tpu'/],
     [['--tasks', '2.5'], /--tasks must be an integer ≥ 1, got '2.5'/],
     [['--bogus'], /Unknown option '--bogus'/],
@@ -138,5 +191,31 @@ describe('the built CLI (dist/cli/main.js)', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stderr).toMatch(/--help/);
+  });
+
+  test('--hidden 1e9 is refused before training, saying how much memory it would need', async () => {
+    const { code, stdout, stderr } = await runCli(['--hidden', '1e9', '--device', 'cpu', '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--tasks 3 --hidden 1000000000: MultiTaskNet\(10, 3, 1000000000\) needs about [\d,]+ GiB .*this machine has [\d,]+ GiB/);
+    expect(stdout).not.toContain('device:');
+  });
+
+  test.each([
+    ['a file', (file: string) => file],
+    ['inside a file', (file: string) => join(file, 'runs')],
+  ])('--out %s is refused before training with exit 2', async (_, outUnder) => {
+    const file = join(out, 'not-a-folder');
+    writeFileSync(file, '');
+    const { code, stdout, stderr } = await runCli(['--device', 'cpu', '--out', outUnder(file)]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`webgrad-train: --out ${outUnder(file)}: cannot write ${join(outUnder(file), 'multitask')}: a file is in the way of a folder`);
+    expect(stdout).not.toContain('device:');
+  });
+
+  test('--device webgpu without an adapter advises --device cpu', async () => {
+    const { code, stderr } = await runCli(['--epochs', '3', '--device', 'webgpu', '--out', out], { ...process.env, VK_ICD_FILENAMES: join(out, 'no-such-driver.json') });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/webgrad-train: no WebGPU adapter was found\..* or run with --device cpu\.$/m);
+    expect(stderr).not.toContain('init(');
   });
 });

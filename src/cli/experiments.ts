@@ -36,6 +36,21 @@ export interface MultiTaskOptions extends TrainOptions {
   samples?: number;
 }
 
+const FLOAT32_BYTES = 4;
+/** A recorded loss in a JavaScript array of rows, and its CSV text: a rough upper bound. */
+const RECORDED_LOSS_BYTES = 24;
+
+/**
+ * About how much memory trainMultiTask needs: each parameter with its gradient and Adam's two
+ * moments, the data, the activations and their gradients, and the recorded losses.
+ */
+export function multiTaskBytes({ inputDim = 10, tasks = 3, hidden = 5, samples = 100, epochs = 1000 }: MultiTaskOptions): number {
+  const parameters = hidden * (inputDim + 1) + tasks * (hidden + 1);
+  const data = samples * (inputDim + 2 * tasks);
+  const activations = 2 * samples * hidden + 4 * samples * tasks;
+  return FLOAT32_BYTES * (4 * parameters + data + activations) + RECORDED_LOSS_BYTES * epochs * tasks;
+}
+
 /**
  * Section 4.1: MultiTaskNet (a shared Linear, one Linear head per task) fit to random data with Adam.
  * The article's loss, criterion(shared_output, y) + Σ criterion(task_output, y[:, i]), compares
@@ -46,23 +61,27 @@ export async function trainMultiTask({ inputDim = 10, tasks = 3, hidden = 5, sam
   manualSeed(seed);
   const model = new models.MultiTaskNet(inputDim, tasks, hidden);
   const optimizer = new optim.Adam(model.parameters(), { lr });
-  const criterion = new nn.MSELoss();
+  const criterion = new nn.MSELoss({ reduction: 'none' });
   const x = randn([samples, inputDim]);
   const y = randn([samples, tasks]);
-  const targets = Array.from({ length: tasks }, (_, i) => y.narrow(1, i, 1));
+  const targetsByTask = y.T.contiguous();
 
+  // Each head's [samples, 1] output stacked into one [tasks, samples] block: task i's MSE is row i's
+  // mean, so the loss and its gradient take a few launches, not a few per task, and each head's
+  // gradient is a contiguous row (5,000 tasks are 5,000 heads on WebGPU).
   const step = (): Tensor => {
     optimizer.zeroGrad();
-    const taskLosses = model.forward(x).tasks.map((output, i) => criterion.forward(output, targets[i]));
-    taskLosses.reduce((total, loss) => total.add(loss)).backward();
+    const outputs = cat(model.forward(x).tasks, 0).reshape([tasks, samples]);
+    const taskLosses = criterion.forward(outputs, targetsByTask).mean(1);
+    taskLosses.sum().backward();
     optimizer.step();
-    return cat(taskLosses.map((loss) => loss.detach().reshape([1])));
+    return taskLosses.detach();
   };
   const columns = Array.from({ length: tasks }, (_, i) => `task${i + 1}`);
   try {
     return await record(columns, step, train);
   } finally {
-    [x, y, ...targets, ...model.parameters()].forEach((t) => t.dispose());
+    [x, y, targetsByTask, ...model.parameters()].forEach((t) => t.dispose());
     optimizer.dispose();
   }
 }
@@ -97,9 +116,9 @@ export async function trainOneShot({ inputDim = 10, outputDim = 3, lr = 1e-3, se
 }
 
 /**
- * Runs `step` once per epoch inside tidy (so memory stays flat), keeps each epoch's losses as a small
- * detached tensor, and reads them back in one batch every `readEvery` epochs instead of syncing the
- * GPU every epoch.
+ * Runs `step` once per epoch inside tidy (so memory stays flat), lets the event loop turn after each,
+ * keeps each epoch's losses as a small detached tensor, and reads them back in one batch every
+ * `readEvery` epochs instead of syncing the GPU every epoch.
  */
 async function record(
   columns: string[],
@@ -124,6 +143,10 @@ async function record(
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     pending.push(tidy(step));
+    // A macrotask turn per epoch runs pending finalizers: Dawn frees a dropped bind group only then,
+    // and on lavapipe each holds a memory mapping (1,000 tasks: ~6,000 an epoch; Linux stops a
+    // process at 65,530, so 25 epochs without a turn segfaulted).
+    await new Promise(setImmediate);
     if (epoch === warmupEpochs) {
       await readBack();
       started = performance.now();

@@ -2,10 +2,14 @@
 // webgrad-train (npm start): runs the article's two experiments on the best device found, with a
 // progress bar, then prints each task's final loss, steps per second and the device, and writes
 // <out>/<experiment>/losses.csv and losses.svg.
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NO_ADAPTER_MESSAGE } from '../backend/webgpu/device.js';
 import { init, type BackendChoice } from '../index.js';
-import { trainMultiTask, trainOneShot, type LossHistory, type TrainOptions } from './experiments.js';
+import { multiTaskBytes, trainMultiTask, trainOneShot, type LossHistory, type TrainOptions } from './experiments.js';
 import { ProgressBar } from './progress.js';
 import { writeReport } from './report.js';
 
@@ -37,14 +41,39 @@ interface Options {
   out: string;
 }
 
-/** A mistake in the command line: reported with a pointer to --help, exit code 2. */
+/** A mistake in the command line, found before training: reported with a pointer to --help, exit code 2. */
 class UsageError extends Error {}
+
+const NUMERIC_FLAGS = new Set(['--epochs', '--lr', '--seed', '--hidden', '--tasks']);
+
+/** A decimal number as typed on a command line: 3, -3, 0.5, .5, 1e9. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+/** A value that starts like a negative number (-3, -.5, -Infinity), not like an option. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|infinity$)/i;
+
+/**
+ * `--epochs -3` as `--epochs=-3`: parseArgs takes a value that starts with a dash for a forgotten
+ * value ("argument is ambiguous"), so a negative number would never reach the range checks.
+ */
+function attachNegativeNumbers(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (NUMERIC_FLAGS.has(args[i]) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(args[i]);
+    }
+  }
+  return joined;
+}
 
 function parseOptions(args: string[]): Options | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
-      args,
+      args: attachNegativeNumbers(args),
       options: {
         epochs: { type: 'string', default: '1000' },
         lr: { type: 'string', default: '0.001' },
@@ -73,18 +102,55 @@ function parseOptions(args: string[]): Options | 'help' {
   };
 }
 
+/** The number `text` spells in decimal, or NaN (for '', '0x10', 'Infinity', '1,000' …). */
+const decimal = (text: string): number => (DECIMAL.test(text.trim()) ? Number(text) : NaN);
+
 function integerAtLeast(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!/^\s*[+-]?\d+\s*$/.test(text) || value < min || !Number.isSafeInteger(value)) {
-    throw new UsageError(`--${flag} must be an integer ≥ ${min}, got '${text}'`);
-  }
+  const value = decimal(text);
+  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}, got '${text}'`);
   return value;
 }
 
 function positiveNumber(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) throw new UsageError(`--${flag} must be a positive number, got '${text}'`);
+  const value = decimal(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${flag} must be a positive finite number, got '${text}'`);
   return value;
+}
+
+const gibibytes = (bytes: number): string => `${Math.ceil(bytes / 2 ** 30).toLocaleString('en-US')} GiB`;
+
+/** Refuses sizes whose tensors could not fit in this machine's memory, before any is allocated. */
+function checkFitsInMemory({ tasks, hidden, epochs }: Options): void {
+  const bytes = multiTaskBytes({ tasks, hidden, epochs });
+  if (bytes > totalmem()) {
+    throw new UsageError(
+      `--tasks ${tasks} --hidden ${hidden}: MultiTaskNet(10, ${tasks}, ${hidden}) needs about ${gibibytes(bytes)} ` +
+        `(weights, gradients, Adam's state, activations and the loss history), and this machine has ${gibibytes(totalmem())}`,
+    );
+  }
+}
+
+const FILE_SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a file is in the way of a folder',
+  EEXIST: 'a file is in the way of a folder',
+  ENOSPC: 'no space left on the device',
+};
+
+/** Creates `<out>/<experiment>/` for every experiment and checks each can be written, before training. */
+async function prepareOutput(out: string, folders: readonly string[]): Promise<void> {
+  for (const folder of folders) {
+    const dir = join(out, folder);
+    try {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK);
+    } catch (err) {
+      const { code, message } = err as NodeJS.ErrnoException;
+      throw new UsageError(`--out ${out}: cannot write ${dir}: ${(code && FILE_SYSTEM_ERRORS[code]) ?? message}`);
+    }
+  }
 }
 
 interface Experiment {
@@ -107,8 +173,21 @@ const formatLoss = (loss: number): string => (loss !== 0 && Math.abs(loss) < 1e-
 const formatLosses = (columns: readonly string[], losses: readonly number[]): string =>
   losses.map((loss, i) => `${columns[i]} ${formatLoss(loss)}`).join('  ');
 
+/** init's no-adapter advice in command-line terms. */
+const forCommandLine = (text: string): string => text.replace("use init({ backend: 'cpu' })", 'run with --device cpu');
+
+async function initDevice(backend: BackendChoice): ReturnType<typeof init> {
+  try {
+    const device = await init({ backend });
+    return { ...device, ...(device.reason && { reason: forCommandLine(device.reason) }) };
+  } catch (err) {
+    if ((err as Error).message === NO_ADAPTER_MESSAGE) throw new Error(forCommandLine(NO_ADAPTER_MESSAGE));
+    throw err;
+  }
+}
+
 async function run(options: Options): Promise<void> {
-  const device = await init({ backend: options.device });
+  const device = await initDevice(options.device);
   console.log(`device: ${device.backend} (${device.adapter}) — ${device.reason ?? 'requested with --device'}`);
   console.log(`Adam lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed}\n`);
 
@@ -126,7 +205,11 @@ async function run(options: Options): Promise<void> {
     const files = await writeReport(join(options.out, name), title, history);
     console.log(`  final loss: ${formatLosses(history.columns, history.losses[history.losses.length - 1])}`);
     console.log(`  steps/s: ${history.stepsPerSecond.toFixed(1)} on ${device.backend}${timing}`);
-    console.log(`  wrote ${files.csv}, ${files.svg}\n`);
+    console.log(`  wrote ${files.csv}, ${files.svg}`);
+    if (files.plottedColumns < history.columns.length) {
+      console.log(`  note: losses.svg draws the first ${files.plottedColumns} of ${history.columns.length} tasks; losses.csv has all of them`);
+    }
+    console.log('');
   }
 }
 
@@ -134,14 +217,16 @@ async function main(args: string[]): Promise<number> {
   let options: Options | 'help';
   try {
     options = parseOptions(args);
+    if (options === 'help') {
+      console.log(USAGE);
+      return 0;
+    }
+    checkFitsInMemory(options);
+    await prepareOutput(options.out, experiments(options).map(({ name }) => name));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     console.error(`webgrad-train: ${err.message}\nRun webgrad-train --help for usage.`);
     return 2;
-  }
-  if (options === 'help') {
-    console.log(USAGE);
-    return 0;
   }
   try {
     await run(options);

@@ -6,9 +6,17 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { LossHistory } from './experiments.js';
 
+/**
+ * Lines one plot draws at most: the colour scheme's ten distinct colours. Vega also cannot draw many
+ * more (1,000 series overflow the stack while it parses the spec); the CSV keeps every column.
+ */
+export const MAX_PLOTTED_SERIES = 10;
+
 export interface ReportFiles {
   csv: string;
   svg: string;
+  /** Columns the SVG draws: the first MAX_PLOTTED_SERIES. */
+  plottedColumns: number;
 }
 
 /** Writes `<dir>/losses.csv` and `<dir>/losses.svg`, creating `dir`. */
@@ -17,7 +25,7 @@ export async function writeReport(dir: string, title: string, history: LossHisto
   const files = { csv: join(dir, 'losses.csv'), svg: join(dir, 'losses.svg') };
   await writeFile(files.csv, lossesCsv(history));
   await writeFile(files.svg, await lossesSvg(title, history));
-  return files;
+  return { ...files, plottedColumns: Math.min(history.columns.length, MAX_PLOTTED_SERIES) };
 }
 
 /** `epoch,<column>…` then one row per epoch (epochs counted from 1), float32 precision. */
@@ -26,20 +34,25 @@ export function lossesCsv({ columns, losses }: LossHistory): string {
   return [['epoch', ...columns].join(','), ...rows].join('\n') + '\n';
 }
 
-/** The loss curves as an SVG document: loss (log scale) against epoch, one coloured line per column. */
+/**
+ * The loss curves as an SVG document: loss (log scale) against epoch, one coloured line per column
+ * for the first MAX_PLOTTED_SERIES columns (a subtitle says so when there are more).
+ */
 export async function lossesSvg(title: string, { columns, losses }: LossHistory): Promise<string> {
+  const plotted = columns.slice(0, MAX_PLOTTED_SERIES);
+  const subtitle = plotted.length < columns.length ? `the first ${plotted.length} of ${columns.length} series; losses.csv has them all` : undefined;
   const spec: TopLevelSpec = {
-    title,
+    title: { text: title, ...(subtitle && { subtitle }) },
     width: 600,
     height: 300,
-    data: { values: losses.flatMap((row, i) => row.map((loss, c) => ({ epoch: i + 1, series: columns[c], loss }))) },
+    data: { values: losses.flatMap((row, i) => plotted.map((series, c) => ({ epoch: i + 1, series, loss: row[c] }))) },
     // A log axis shows the one-shot loss falling through many decades; it cannot place a zero loss.
     transform: [{ filter: 'datum.loss > 0' }],
     mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
       y: { field: 'loss', type: 'quantitative', title: 'MSE loss (log scale)', scale: { type: 'log' } },
-      color: { field: 'series', type: 'nominal', title: null, sort: columns },
+      color: { field: 'series', type: 'nominal', title: null, sort: plotted },
     },
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
