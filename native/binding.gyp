@@ -31,7 +31,8 @@
         "src/optimizer.cc",
         "src/thread_pool.cc",
         "src/gemm.cc",
-        "src/gemm_generic.cc"
+        "src/gemm_generic.cc",
+        "src/stderr_capture.cc"
       ],
       "ldflags": ["-pthread"],
       "conditions": [

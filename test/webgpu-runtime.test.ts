@@ -83,13 +83,27 @@ describe('device loss', () => {
   });
 });
 
-test('a script that used the backend exits by itself, every time', () => {
+/** The fixtures run the built package: build it if the backend's sources are newer. */
+function ensureBuilt(): void {
   const built = `${root}/dist/backend/webgpu/index.js`;
   const sources = readdirSync(`${root}/src/backend/webgpu`).map((f) => statSync(`${root}/src/backend/webgpu/${f}`).mtimeMs);
   if (!existsSync(built) || statSync(built).mtimeMs < Math.max(...sources)) {
     // Other modules may not compile at this moment; tsc still emits, so only the output matters.
     spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root });
   }
+}
+
+test('opening the backend prints nothing but our output: Dawn\'s limit warnings are dropped, other stderr lines kept', () => {
+  ensureBuilt();
+  const child = spawnSync(process.execPath, ['test/fixtures/stderr-filter.mjs'], { cwd: root, timeout: 30_000, encoding: 'utf8' });
+  expect(child.status, child.stderr).toBe(0);
+  expect(child.stdout.trim()).toBe('webgpu');
+  expect(child.stderr).not.toMatch(/artificially reduced/);
+  expect(child.stderr.trim()).toBe('kept line');
+}, 60_000);
+
+test('a script that used the backend exits by itself, every time', () => {
+  ensureBuilt();
   for (let run = 0; run < 3; run++) {
     const started = Date.now();
     const child = spawnSync(process.execPath, ['test/fixtures/webgpu-backend-exit.mjs'], { cwd: root, timeout: 10_000, encoding: 'utf8' });

@@ -21,6 +21,7 @@
 #include "indexing.h"
 #include "optimizer.h"
 #include "reduce.h"
+#include "stderr_capture.h"
 #include "thread_pool.h"
 
 namespace webgrad {
@@ -131,11 +132,16 @@ class WebgradAddon : public Napi::Addon<WebgradAddon> {
                              InstanceMethod("scatterAdd", &WebgradAddon::ScatterAdd),
                              InstanceMethod("adamStep", &WebgradAddon::AdamStep),
                              InstanceMethod("sgdStep", &WebgradAddon::SgdStep),
+                             InstanceMethod("captureStderr", &WebgradAddon::CaptureStderrFn),
+                             InstanceMethod("releaseStderr", &WebgradAddon::ReleaseStderrFn),
                          });
   }
 
  private:
   Params params() const { return Params(scratch_, scratch_length_); }
+
+  Napi::Value CaptureStderrFn(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), CaptureStderr()); }
+  Napi::Value ReleaseStderrFn(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ReleaseStderr()); }
 
   // init(scratch: Float64Array): registers the parameter block (kept alive by a strong reference).
   Napi::Value InitParams(const Napi::CallbackInfo& info) {

@@ -19,6 +19,29 @@ const howToBuild =
   `build it with \`npm rebuild webgrad\` (in this package: \`npm run build:native\`); npm 11 may have skipped webgrad's install script: ` +
   `\`npm install-scripts approve webgrad && npm rebuild webgrad\`. It needs python3, make and g++ (node-gyp)`;
 
+/**
+ * Runs `fn` with the process's stderr captured, native code's writes included (Dawn logs with
+ * fprintf), then writes back every captured line that `drop` does not match. Without the addon, or
+ * off POSIX, `fn` just runs and nothing is dropped.
+ */
+export async function filterStderr<T>(fn: () => Promise<T>, drop: RegExp): Promise<T> {
+  let addon: NativeAddon | null = null;
+  try {
+    addon = existsSync(builtAddon) ? (createRequire(import.meta.url)(builtAddon) as NativeAddon) : null;
+  } catch {
+    addon = null; // loadNativeBackend explains a broken addon
+  }
+  if (!addon?.captureStderr()) return fn();
+  try {
+    return await fn();
+  } finally {
+    const lines = addon.releaseStderr().split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    const kept = lines.filter((line) => !drop.test(line));
+    if (kept.length > 0) process.stderr.write(`${kept.join('\n')}\n`);
+  }
+}
+
 export function loadNativeBackend(addonPath = builtAddon): NativeLoad {
   if (!existsSync(addonPath)) {
     return { backend: null, missing: `the native CPU backend is not built (no ${addonPath.replace(packageRoot, '')}): ${howToBuild}; using the TypeScript reference backend` };

@@ -22,6 +22,10 @@ export interface NativeAddon {
   readonly maxRank: number;
   /** Registers the parameter block every kernel call reads (kept alive by the addon). */
   init(params: Float64Array): void;
+  /** Starts capturing the process's stderr into a temporary file; false if it could not (stderr untouched). */
+  captureStderr(): boolean;
+  /** Restores stderr and returns what was written to it while captured. */
+  releaseStderr(): string;
   /** The SIMD level of the matmul kernel: 'AVX2+FMA', 'SSE2', 'NEON' or 'portable'. */
   simd(): string;
   /** Threads a parallel loop uses, the calling thread included. */

@@ -2,10 +2,18 @@
 // buffer, workgroup and storage-binding limits (the spec's defaults are far below what even lavapipe
 // offers; the optimizers' multi-tensor launches bind as many buffers as the stage allows).
 import { create, globals } from 'webgpu';
+import { filterStderr } from '../native/index.js';
 
 export const NO_ADAPTER_MESSAGE =
   'no WebGPU adapter was found. On Linux without a GPU, install Mesa\'s software Vulkan driver (lavapipe): ' +
   'sudo bash scripts/setup-lavapipe.sh (in the webgrad package folder), or use init({ backend: \'cpu\' }).';
+
+/**
+ * What Dawn prints on stderr while it opens an adapter that reports huge dynamic-buffer limits (lavapipe:
+ * 1,000,000), before our first line; it caps them at 16, which is all webgrad uses. Dropped (with the
+ * native addon; see filterStderr): a user sees only our output.
+ */
+const DAWN_LIMIT_WARNING = /^Warning: maxDynamic\w+PerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
 
 export interface AcquiredDevice {
   /**
@@ -25,7 +33,7 @@ export interface AcquiredDevice {
 export async function acquireDevice(): Promise<AcquiredDevice> {
   Object.assign(globalThis, globals);
   const gpu = create([]);
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await filterStderr(() => gpu.requestAdapter({ powerPreference: 'high-performance' }), DAWN_LIMIT_WARNING);
   if (!adapter) throw new Error(NO_ADAPTER_MESSAGE);
   const { limits } = adapter;
   const device = await adapter.requestDevice({
