@@ -165,6 +165,14 @@ describe('the built CLI (dist/cli/main.js)', () => {
     expect(readFileSync(join(out, 'oneshot', 'losses.svg'), 'utf8')).toContain('<svg');
   }, 120_000);
 
+  test('--tasks 5000 --device webgpu trains and writes both experiments (it segfaulted: a memory mapping per bind group)', async () => {
+    const { code, stdout, stderr } = await runCli(['--epochs', '1', '--tasks', '5000', '--device', 'webgpu', '--out', out]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/task5000 [\d.e+-]+/);
+    expect(readFileSync(join(out, 'multitask', 'losses.csv'), 'utf8').split('\n')[0].split(',')).toHaveLength(5001);
+    expect(stdout).toMatch(/final loss: loss [\d.e+-]+$/m);
+  }, 120_000);
+
   test('--help prints the usage and exits 0', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
