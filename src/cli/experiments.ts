@@ -116,9 +116,9 @@ export async function trainOneShot({ inputDim = 10, outputDim = 3, lr = 1e-3, se
 }
 
 /**
- * Runs `step` once per epoch inside tidy (so memory stays flat), lets the event loop turn after each,
- * keeps each epoch's losses as a small detached tensor, and reads them back in one batch every
- * `readEvery` epochs instead of syncing the GPU every epoch.
+ * Runs `step` once per epoch inside tidy (so memory stays flat), keeps each epoch's losses as a small
+ * detached tensor, and reads them back in one batch every `readEvery` epochs instead of syncing the
+ * GPU every epoch.
  */
 async function record(
   columns: string[],
@@ -143,10 +143,6 @@ async function record(
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     pending.push(tidy(step));
-    // A macrotask turn per epoch runs pending finalizers: Dawn frees a dropped bind group only then,
-    // and on lavapipe each holds a memory mapping (1,000 tasks: ~6,000 an epoch; Linux stops a
-    // process at 65,530, so 25 epochs without a turn segfaulted).
-    await new Promise(setImmediate);
     if (epoch === warmupEpochs) {
       await readBack();
       started = performance.now();
