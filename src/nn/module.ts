@@ -90,7 +90,7 @@ export abstract class Module {
 
   /**
    * Copies `state` into the parameters in place. Strict (the default): missing and unexpected keys
-   * are errors; shape mismatches always are. Nothing is written unless every check passes.
+   * are errors; shape and device mismatches always are. Nothing is written unless every check passes.
    */
   loadStateDict(state: StateDict, options?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
     const { strict = true } = checkOptions('loadStateDict', options, ['strict']);
@@ -106,6 +106,8 @@ export abstract class Module {
       const value = state[key];
       if (value && value.shape.join() !== p.shape.join()) {
         problems.push(`size mismatch for ${key}: checkpoint ${formatShape(value.shape)}, model ${formatShape(p.shape)}`);
+      } else if (value && value.device !== p.device) {
+        problems.push(`${key} is on ${value.device}, the parameter on ${p.device} (move it with await t.to('${p.device}'), or load({ device }))`);
       }
     }
     if (problems.length) throw new Error(`loadStateDict: ${problems.join('; ')}`);
@@ -117,11 +119,8 @@ export abstract class Module {
   }
 }
 
-/** Overwrites `target`'s data with `source`'s (same shape), in place. */
+/** Overwrites `target`'s data with `source`'s (same shape and device), in place. */
 function assign(target: Tensor, source: Tensor): void {
-  if (source.device !== target.device) {
-    throw new Error(`loadStateDict: tensor on ${source.device} cannot be loaded into a parameter on ${target.device}; move it with await t.to('${target.device}')`);
-  }
   getBackend(target.device).copy(source.storage, source.layout, target.storage, target.layout);
 }
 
