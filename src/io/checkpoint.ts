@@ -34,8 +34,9 @@ export interface LoadOptions {
 }
 
 /**
- * Writes `state` to `path` as safetensors, float32, tensors in the state dict's order under its
- * names. `state` is a module's stateDict() or an optimizer's (its numbers in __metadata__).
+ * Writes `state` to `path` as safetensors, float32 (the reference backend's float64 rounded),
+ * tensors in the state dict's order under its names. `state` is a module's stateDict() or an
+ * optimizer's (its numbers in __metadata__, see OPTIMIZER_KEY).
  */
 export async function save(state: StateDict | OptimizerStateDict<object>, path: string, options?: SaveOptions): Promise<void> {
   const { metadata = {} } = checkOptions('save', options, ['metadata']);

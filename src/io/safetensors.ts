@@ -101,7 +101,7 @@ function parseEntry(name: string, entry: unknown, fail: (problem: string) => nev
   const where = `tensor '${name}'`;
   if (!isPlainObject(entry)) return fail(`${where} must be { dtype, shape, data_offsets }, got ${describe(entry)}`);
   const { dtype, shape, data_offsets: offsets } = entry;
-  if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(`${where} has an unknown dtype ${describe(dtype)} (safetensors' are ${Object.keys(DTYPE_BYTES).join(', ')})`);
+  if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(`${where}: dtype must be one of safetensors' ${Object.keys(DTYPE_BYTES).join(', ')}; got ${describe(dtype)}`);
   if (!READABLE.includes(dtype as string)) fail(`${where} has dtype ${dtype}, which webgrad does not read (it reads ${READABLE.join(' and ')}; convert to float32 first)`);
   if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) fail(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   const isOffset = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
