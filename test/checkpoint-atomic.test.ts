@@ -38,5 +38,6 @@ test('SIGKILL mid-save: the previous checkpoint still loads intact', async () =>
   expect(Object.keys(loaded)).toEqual(['layer.weight']);
   expect(Array.from(await loaded['layer.weight'].data())).toEqual([1, 2, 3]);
   expect(statSync(join(dir, temp!)).size).toBeLessThan(64 * 4 * 2 ** 20);
-  await expect(load(join(dir, temp!))).rejects.toThrow(/run past the end of the data .*is the file truncated\?/);
+  // Cut in its header or in its data, depending on when the kill landed.
+  await expect(load(join(dir, temp!))).rejects.toThrow(/truncated|the header length \d+ runs past the end of the file/);
 }, 30_000);
