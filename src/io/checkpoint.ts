@@ -64,7 +64,7 @@ export async function load(path: string, options?: LoadOptions): Promise<StateDi
 /** The __metadata__ of the safetensors file at `path` (reads only its header, checked). */
 export async function loadMetadata(path: string): Promise<Record<string, string>> {
   checkPath('loadMetadata', path);
-  const file = await open(path, 'r').catch((err: Error) => Promise.reject(new Error(`loadMetadata: ${err.message}`)));
+  const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
     const first8 = new Uint8Array(8);
@@ -158,8 +158,10 @@ async function writeAtomic(path: string, header: Uint8Array, values: readonly Fl
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const file = await open(temp, 'wx');
   try {
-    await file.write(header);
-    for (const v of values) await file.write(f32Bytes(v));
+    for (const bytes of [header, ...values.map(f32Bytes)]) {
+      // A write may take only part of its buffer; ENOSPC throws.
+      for (let at = 0; at < bytes.length; ) at += (await file.write(bytes, at)).bytesWritten;
+    }
     await file.sync();
     await file.close();
     await rename(temp, path);
