@@ -48,6 +48,14 @@ describe.each<DeviceName>(['reference', 'cpu', 'webgpu'])('round trips on %s', (
     expect(await valuesOf(other.stateDict())).toEqual(await valuesOf(model.stateDict()));
   });
 
+  test('an optimizer before its first step: no tensors, its options kept', async () => {
+    const optimizer = new optim.SGD(new models.MultiTaskNet(10, 3, 5).parameters(), { lr: 0.2, nesterov: true, momentum: 0.5 });
+    const path = join(dir, `fresh-${device}.safetensors`);
+    await save(optimizer.stateDict(), path);
+    expect(await load(path)).toEqual({});
+    expect(await loadOptimizerState(path)).toEqual(optimizer.stateDict());
+  });
+
   test.each(['Adam', 'SGD'] as const)("an optimizer's stateDict (%s): the resumed run steps as the original", async (kind) => {
     manualSeed(4);
     const [x, y] = [randn([20, 10]), randn([20, 3])];
@@ -107,7 +115,9 @@ describe('the file', () => {
 
   test('save and load check their arguments', async () => {
     const path = join(dir, 'args.safetensors');
+    await expect(save(tensor([1]) as never, path)).rejects.toThrow('save: expects a state dict (module.stateDict() or optimizer.stateDict()), got a tensor [1]');
     await expect(save({ a: [1, 2] } as never, path)).rejects.toThrow("save: 'a' must be a Tensor, got an array of 2 item(s)");
+    await expect(save({ state: { 0: { step: 'one' } }, paramGroups: [] } as never, path)).rejects.toThrow('save: optimizer state 0: step must be a number, got the string "one"');
     await expect(save({ a: tensor([1]) }, '')).rejects.toThrow('save: path must be a non-empty string, got the string ""');
     await expect(save({ a: tensor([1]) }, path, { metadata: { epoch: 3 } as never })).rejects.toThrow('save: metadata must be an object of strings, got an object with keys {epoch}; JSON.stringify other values');
     await expect(save({ a: tensor([1]) }, path, { metadata: { 'webgrad.optimizer': '{}' } })).rejects.toThrow("save: metadata keys starting 'webgrad.' are webgrad's own, got webgrad.optimizer");

@@ -121,7 +121,8 @@ function flattenOptimizer({ state, paramGroups }: OptimizerStateDict<object>): {
   const tensors: [string, Tensor][] = [];
   const steps: Record<string, { step: number }> = {};
   for (const [id, s] of Object.entries(state)) {
-    if (!isPlainObject(s) || typeof s.step !== 'number') throw new Error(`save: optimizer state ${id} must be { step, …tensors }, got ${describe(s)}`);
+    if (!isPlainObject(s)) throw new Error(`save: optimizer state ${id} must be { step, …tensors }, got ${describe(s)}`);
+    if (typeof s.step !== 'number') throw new Error(`save: optimizer state ${id}: step must be a number, got ${describe(s.step)}`);
     steps[id] = { step: s.step };
     for (const key of STATE_KEYS) if (s[key] !== undefined) tensors.push([`state.${id}.${key}`, liveTensor(`state ${id} ${key}`, s[key])]);
   }
