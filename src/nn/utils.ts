@@ -60,6 +60,7 @@ function totalNorm(grads: readonly Tensor[], normType: number): Tensor {
  */
 export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number, normType?: number, options?: ClipGradNormOptions & { errorIfNonfinite?: false }): Tensor;
 export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number, normType: number, options: ClipGradNormOptions & { errorIfNonfinite: true }): Promise<Tensor>;
+export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number, normType: number, options: ClipGradNormOptions): Tensor | Promise<Tensor>;
 export function clipGradNorm(params: Tensor | readonly Tensor[], maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): Tensor | Promise<Tensor> {
   const where = 'clipGradNorm';
   checkNumber(where, 'maxNorm', maxNorm, maxNorm >= 0, 'a number ≥ 0');
