@@ -184,6 +184,7 @@ describe('lr scheduler errors', () => {
     ['LambdaLR count', () => new LambdaLR(opt(), [LAMBDAS.pow095]), /LambdaLR: lrLambda must be a function of the epoch or one per param group \(2\)/],
     ['OneCycleLR length', () => new OneCycleLR(opt(), 0.1), /OneCycleLR: give the schedule's length/],
     ['OneCycleLR maxLr count', () => new OneCycleLR(opt(), [0.1, 0.2, 0.3], { totalSteps: 5 }), /OneCycleLR: maxLr must be a number or one per param group \(2\)/],
+    ['OneCycleLR threePhase', () => new OneCycleLR(opt(), 0.1, { totalSteps: 5, threePhase: 1 as never }), /OneCycleLR: threePhase must be true or false, got the number 1/],
     ['resuming without initialLr', () => new CosineAnnealingLR(opt(), 10, { lastEpoch: 3 }), /param group 0 has no initialLr/],
     ['SequentialLR milestones', () => new SequentialLR(opt(), [new ExponentialLR(opt(), 0.9)], [2]), /SequentialLR: schedulers\[0\] belongs to another optimizer/],
   ])('%s', (_, make, message) => expect(make).toThrow(message));

@@ -35,6 +35,11 @@ function check(where: string, what: string, value: unknown, [test, expected]: Ru
   throw new Error(`${where}: ${what} must be ${expected}, got ${describe(value)}`);
 }
 
+function checkBoolean(where: string, what: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new Error(`${where}: ${what} must be true or false, got ${describe(value)}`);
+}
+
 /** A number or one per param group (PyTorch's _format_param), each checked by `rule`. */
 function perGroup(where: string, what: string, value: number | readonly number[], groups: number, rule: Rule): number[] {
   const values = Array.isArray(value) ? value : Array<number>(groups).fill(value as number);
@@ -355,8 +360,8 @@ export class OneCycleLR extends LRScheduler<OneCycleSettings> {
       totalSteps,
       pctStart: check(where, 'pctStart', o.pctStart, [(v) => v >= 0 && v <= 1, 'in [0, 1]']),
       annealStrategy: checkChoice(where, 'annealStrategy', o.annealStrategy, ['cos', 'linear']),
-      threePhase: o.threePhase === true,
-      cycleMomentum: o.cycleMomentum === true,
+      threePhase: checkBoolean(where, 'threePhase', o.threePhase),
+      cycleMomentum: checkBoolean(where, 'cycleMomentum', o.cycleMomentum),
       maxLrs,
       minLrs: maxLrs.map((lr) => lr / divFactor / finalDivFactor),
       maxMomentums: perGroup(where, 'maxMomentum', o.maxMomentum!, groups.length, NON_NEGATIVE),
