@@ -3,3 +3,4 @@ export { Module, ModuleList, Sequential, Parameter, isParameter, type StateDict 
 export { Linear, ReLU, Sigmoid, Tanh, MSELoss, CrossEntropyLoss, BCEWithLogitsLoss } from './layers.js';
 export * as functional from './functional.js';
 export * as init from './init.js';
+export * as utils from './utils.js';

@@ -4,3 +4,4 @@ export { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamsInput }
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { SGD, type SgdOptions } from './sgd.js';
 export type { ParamState } from './state.js';
+export * as lrScheduler from './lr-scheduler.js';

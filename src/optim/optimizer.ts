@@ -8,8 +8,11 @@ import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { copyStates, disposeState, STATE_KEYS, type ParamState, type ParamUpdate, type StateKey } from './state.js';
 
-/** A parameter group: its tensors and its options (the constructor's, where the group gives none). */
-export type ParamGroup<O> = O & { params: Tensor[] };
+/**
+ * A parameter group: its tensors and its options (the constructor's, where the group gives none);
+ * initialLr (PyTorch's initial_lr) is set by the first lr scheduler made on the optimizer.
+ */
+export type ParamGroup<O> = O & { params: Tensor[]; initialLr?: number };
 
 /** Tensors (one group), or groups of tensors with options of their own. */
 export type ParamsInput<O> = readonly Tensor[] | readonly (Partial<O> & { params: readonly Tensor[] })[];
