@@ -49,7 +49,10 @@ describe.each<DeviceName>(['cpu', 'webgpu'])('the experiments on %s', (device) =
     expectHistory(history, 20, ['task1', 'task2', 'task3']);
     expect(history.warmupEpochs).toBe(5);
     expect(readbacks.map((r) => r.epochs)).toEqual([5, 10, 15, 20]);
-    expect(new Set(readbacks.map((r) => r.tensors)).size, 'live tensors at each readback').toBe(1);
+    // Flat: no readback holds more than the first. (A readback may let the garbage collector's
+    // finalizers free tensors earlier tests dropped, so the count can only go down.)
+    const live = readbacks.map((r) => r.tensors);
+    expect(Math.max(...live), `live tensors at each readback: ${live.join(', ')}`).toBeLessThanOrEqual(live[0]);
   }, 60_000);
 
   test('multi-task with other sizes: one column per task', async () => {
