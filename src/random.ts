@@ -60,3 +60,17 @@ export function normalValues(n: number, mean = 0, std = 1): Float32Array {
   }
   return out;
 }
+
+/**
+ * A uniformly random permutation of 0 … n-1 (Fisher–Yates), drawn from the stream manualSeed
+ * sets, or with `seed` from a generator of its own, which leaves that stream untouched.
+ */
+export function permutation(n: number, seed?: number): number[] {
+  const rng = seed === undefined ? generator : new Xoshiro128(seed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
