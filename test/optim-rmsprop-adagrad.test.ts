@@ -115,3 +115,27 @@ describe('RMSprop and Adagrad', () => {
     expect(new optim.Adagrad(p(), 0.3).paramGroups[0].lr).toBe(0.3);
   });
 });
+
+test('OneCycleLR cycles RMSprop\'s momentum and lr as PyTorch does', () => {
+  const code = `
+import json, torch
+p = torch.zeros(2, requires_grad=True)
+o = torch.optim.RMSprop([p], lr=0.01, momentum=0.9)
+s = torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=8)
+out = []
+for _ in range(7):
+    p.grad = torch.ones(2); o.step(); s.step()
+    out.append([o.param_groups[0]['lr'], o.param_groups[0]['momentum']])
+print(json.dumps(out))`;
+  const expected: number[][] = JSON.parse(execFileSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8' }));
+  const p = tensor([0, 0], { device: 'reference', requiresGrad: true });
+  const o = new optim.RMSprop([p], { lr: 0.01, momentum: 0.9 });
+  const s = new optim.lrScheduler.OneCycleLR(o, 0.1, { totalSteps: 8 });
+  expected.forEach(([lr, momentum], t) => {
+    p.grad = tensor([1, 1], { device: 'reference' });
+    o.step();
+    s.step();
+    expect(o.paramGroups[0].lr, `lr after step ${t}`).toBeCloseTo(lr, 12);
+    expect(o.paramGroups[0].momentum, `momentum after step ${t}`).toBeCloseTo(momentum, 12);
+  });
+});
