@@ -190,7 +190,7 @@ describe('load refuses a malformed file, naming it and the problem', () => {
   test("loadOptimizerState refuses tensors the metadata does not list", async () => {
     const meta = JSON.stringify({ state: { 0: { step: 1 } }, paramGroups: [{ params: [0], lr: 0.1 }] });
     const path = write('optim.st', { __metadata__: { 'webgrad.optimizer': meta }, 'state.1.expAvg': f32([1], 0, 4) }, new Uint8Array(4));
-    await expect(loadOptimizerState(path)).rejects.toThrow(`${path}: tensor 'state.1.expAvg' is not state.<param>.<expAvg|expAvgSq|maxExpAvgSq|momentumBuffer> of a parameter the metadata lists`);
+    await expect(loadOptimizerState(path)).rejects.toThrow(`${path}: tensor 'state.1.expAvg' is not state.<param>.<expAvg|expAvgSq|maxExpAvgSq|momentumBuffer|squareAvg|gradAvg|sum> of a parameter the metadata lists`);
     const bad = write('optim2.st', { __metadata__: { 'webgrad.optimizer': '{"state": [] }' } });
     await expect(loadOptimizerState(bad)).rejects.toThrow(`${bad}: __metadata__ 'webgrad.optimizer' must be { state: { [param]: { step } }, paramGroups: [{ params, …options }] }`);
   });

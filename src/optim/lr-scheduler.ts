@@ -323,7 +323,7 @@ export interface OneCycleOptions {
   stepsPerEpoch: number;
   pctStart: number;
   annealStrategy: 'cos' | 'linear';
-  /** Cycles SGD's momentum, or Adam's betas[0], inversely to the lr, between these two. */
+  /** Cycles SGD's or RMSprop's momentum, or Adam's betas[0], inversely to the lr, between these two. */
   cycleMomentum: boolean;
   baseMomentum: number | number[];
   maxMomentum: number | number[];
@@ -368,7 +368,7 @@ export class OneCycleLR extends LRScheduler<OneCycleSettings> {
       baseMomentums: perGroup(where, 'baseMomentum', o.baseMomentum!, groups.length, NON_NEGATIVE),
     };
     if (settings.cycleMomentum && !groups.every((g) => Array.isArray(g.betas) || typeof g.momentum === 'number')) {
-      throw new Error(`${where}: cycleMomentum needs an optimizer with momentum (SGD) or betas (Adam); pass cycleMomentum: false`);
+      throw new Error(`${where}: cycleMomentum needs an optimizer with momentum (SGD, RMSprop) or betas (Adam); pass cycleMomentum: false`);
     }
     const lastEpoch = check(where, 'lastEpoch', o.lastEpoch ?? -1, EPOCH);
     if (lastEpoch === -1) groups.forEach((group, i) => (group.initialLr = maxLrs[i] / divFactor));

@@ -3,7 +3,8 @@
 // so a backend's multi-tensor step binds one buffer for all of them (see Backend.adamStep).
 import type { DeviceName, OptimizerTensor, StorageSlice } from '../backend/backend.js';
 import { getBackend } from '../device.js';
-import { disposeAll, keep } from '../memory.js';
+import { noGrad } from '../autograd/node.js';
+import { disposeAll, keep, tidy } from '../memory.js';
 import { contiguousLayout } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -14,11 +15,16 @@ export interface ParamState {
   expAvgSq?: Tensor;
   maxExpAvgSq?: Tensor;
   momentumBuffer?: Tensor;
+  /** RMSprop's running averages of the squared gradient and (centered) of the gradient. */
+  squareAvg?: Tensor;
+  gradAvg?: Tensor;
+  /** Adagrad's running sum of squared gradients. */
+  sum?: Tensor;
 }
 
 export type StateKey = Exclude<keyof ParamState, 'step'>;
 
-export const STATE_KEYS: readonly StateKey[] = ['expAvg', 'expAvgSq', 'maxExpAvgSq', 'momentumBuffer'];
+export const STATE_KEYS: readonly StateKey[] = ['expAvg', 'expAvgSq', 'maxExpAvgSq', 'momentumBuffer', 'squareAvg', 'gradAvg', 'sum'];
 
 /** A parameter with a gradient this step and its state (`step` already counted). */
 export interface ParamUpdate {
@@ -97,3 +103,24 @@ export const sliceOf = (t: Tensor): StorageSlice => ({ storage: t.storage, offse
 
 /** The backend's view of an update: θ and its gradient (the subclass adds the state slices). */
 export const stepTensor = ({ param, grad }: ParamUpdate): OptimizerTensor => ({ param: sliceOf(param), grad: grad.storage, gradLayout: grad.layout });
+
+/**
+ * An update composed of tensor ops (no backend kernel, so every backend runs it): for each update,
+ * `fn` returns θ's new value, written into θ's storage, and the new state tensors, which replace the
+ * old ones (disposed); the intermediates are freed. A fused multi-tensor kernel (as Adam's) is the
+ * follow-up.
+ */
+export function composedUpdate(updates: readonly ParamUpdate[], fn: (update: ParamUpdate) => { param: Tensor; state: Partial<Record<StateKey, Tensor>> }): void {
+  for (const update of updates) {
+    tidy(() =>
+      noGrad(() => {
+        const { param, state } = fn(update);
+        getBackend(param.device).copy(param.storage, param.layout, update.param.storage, update.param.layout);
+        for (const [key, t] of Object.entries(state) as [StateKey, Tensor][]) {
+          update.state[key]?.dispose();
+          update.state[key] = keep(t);
+        }
+      }),
+    );
+  }
+}
