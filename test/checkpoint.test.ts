@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectClose } from './helpers.js';
-import { init, load, loadMetadata, loadOptimizerState, manualSeed, models, nn, optim, randn, save, tensor, tidy, type DeviceName, type Tensor } from '../src/index.js';
+import { init, load, loadMetadata, loadOptimizerState, loadSchedulerState, manualSeed, models, nn, optim, randn, save, tensor, tidy, type DeviceName, type Tensor } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'webgrad-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,6 +81,43 @@ describe.each<DeviceName>(['reference', 'cpu', 'webgpu'])('round trips on %s', (
     // Exact, except on the reference backend, whose float64 state the float32 file rounds.
     const tolerance = device === 'reference' ? 1e-6 : 0;
     for (const [k, p] of Object.entries(resumed.stateDict())) await expectClose(p, model.stateDict()[k], tolerance, k);
+  });
+
+  test('an optimizer and its SequentialLR in one file: the resumed schedule and steps follow the original', async () => {
+    manualSeed(5);
+    const [x, y] = [randn([20, 10]), randn([20, 3])];
+    const { LinearLR, CosineAnnealingLR, SequentialLR } = optim.lrScheduler;
+    const make = (model: models.MultiTaskNet) => {
+      const optimizer = new optim.Adam(model.parameters(), { lr: 0.02 });
+      const scheduler = new SequentialLR(optimizer, [new LinearLR(optimizer, { startFactor: 0.1, totalIters: 3 }), new CosineAnnealingLR(optimizer, 6)], [3]);
+      return { optimizer, scheduler };
+    };
+    const model = new models.MultiTaskNet(10, 3, 5);
+    const run = make(model);
+    for (let i = 0; i < 4; i++) {
+      trainStep(model, run.optimizer, x, y);
+      run.scheduler.step();
+    }
+    const [modelPath, statePath] = [join(dir, `ms-${device}.safetensors`), join(dir, `os-${device}.safetensors`)];
+    await save(model.stateDict(), modelPath);
+    await save(run.optimizer.stateDict(), statePath, { scheduler: run.scheduler.stateDict(), metadata: { epoch: '4' } });
+
+    const resumedModel = new models.MultiTaskNet(10, 3, 5);
+    resumedModel.loadStateDict(await load(modelPath));
+    const resumed = make(resumedModel);
+    resumed.optimizer.loadStateDict(await loadOptimizerState(statePath));
+    resumed.scheduler.loadStateDict(await loadSchedulerState(statePath));
+    expect(await loadMetadata(statePath)).toMatchObject({ epoch: '4' });
+    expect(resumed.scheduler.getLastLr()).toEqual(run.scheduler.getLastLr());
+    for (let i = 0; i < 4; i++) {
+      for (const [m, r] of [[model, run], [resumedModel, resumed]] as const) {
+        trainStep(m, r.optimizer, x, y);
+        r.scheduler.step();
+      }
+      expect(resumed.optimizer.paramGroups[0].lr, `lr after resumed step ${i}`).toBe(run.optimizer.paramGroups[0].lr);
+    }
+    const tolerance = device === 'reference' ? 1e-6 : 0;
+    for (const [k, p] of Object.entries(resumedModel.stateDict())) await expectClose(p, model.stateDict()[k], tolerance, k);
   });
 });
 
@@ -185,6 +222,15 @@ describe('load refuses a malformed file, naming it and the problem', () => {
     expect(await loadMetadata(write('m.st', { __metadata__: { a: 'b' } }))).toEqual({ a: 'b' });
     await expect(loadMetadata(write('m2.st', '[]'))).rejects.toThrow(`${join(dir, 'm2.st')}: the header must be a JSON object, got an array of 0 item(s)`);
     await expect(loadMetadata(write('m3.st', '{}', undefined, 99n))).rejects.toThrow(`${join(dir, 'm3.st')}: the header length 99 runs past the end of the file (10 bytes)`);
+  });
+
+  test('a scheduler state is checked when saved, and its absence named when loaded', async () => {
+    const path = join(dir, 'no-scheduler.safetensors');
+    await save({ w: tensor([1]) }, path);
+    await expect(loadSchedulerState(path)).rejects.toThrow(`${path}: holds no scheduler state (its __metadata__ has no 'webgrad.scheduler')`);
+    await expect(save({ w: tensor([1]) }, path, { scheduler: { lastEpoch: 1, f: () => 1 } })).rejects.toThrow(/^save: options.scheduler must be a scheduler's stateDict\(\)/);
+    await expect(save({ w: tensor([1]) }, path, { scheduler: { lastLr: [NaN] } })).rejects.toThrow(/^save: options.scheduler must be/);
+    await expect(save({ w: tensor([1]) }, path, { metadata: { 'webgrad.scheduler': '{}' } })).rejects.toThrow(/keys starting 'webgrad.' are webgrad's own/);
   });
 
   test("loadOptimizerState refuses tensors the metadata does not list", async () => {

@@ -196,6 +196,17 @@ describe('lr scheduler errors', () => {
     expect(() => s.step()).toThrow(/tried to step 4 times; the schedule has totalSteps 2/);
   });
 
+  test('SequentialLR.loadStateDict is all or nothing: a bad inner state leaves every scheduler as it was', () => {
+    const o = opt();
+    const seq = new SequentialLR(o, [new LinearLR(o, { totalIters: 2 }), new ExponentialLR(o, 0.5)], [2]);
+    seq.step();
+    const before = seq.stateDict();
+    const bad = { ...seq.stateDict(), lastEpoch: 9 };
+    bad.schedulers = [{ ...bad.schedulers[0], lastEpoch: 7 }, { lastEpoch: 1 } as SchedulerStateDict];
+    expect(() => seq.loadStateDict(bad)).toThrow(/ExponentialLR.loadStateDict: expects what stateDict\(\) returns/);
+    expect(seq.stateDict()).toEqual(before);
+  });
+
   test('loadStateDict checks its argument', () => {
     const s = new StepLR(opt(), 3);
     expect(() => s.loadStateDict({ lastEpoch: 1 } as never)).toThrow(/StepLR.loadStateDict: expects what stateDict\(\) returns, \{ lastEpoch, stepCount, baseLrs, lastLr, stepSize, gamma \}/);

@@ -21,11 +21,18 @@ import { decodeValues, encodeHeader, f32Bytes, headerLength, parseHeader, type H
  * `state.<param>.<key>` (e.g. `state.0.expAvg`). Keys starting `webgrad.` are webgrad's.
  */
 export const OPTIMIZER_KEY = 'webgrad.optimizer';
+/** The __metadata__ key holding a learning-rate scheduler's state dict, as JSON (see SaveOptions.scheduler). */
+export const SCHEDULER_KEY = 'webgrad.scheduler';
 const RESERVED = 'webgrad.';
 
 export interface SaveOptions {
   /** Strings stored in the header's __metadata__ (an epoch, a config); keys must not start with `webgrad.`. */
   metadata?: Record<string, string>;
+  /**
+   * A scheduler's stateDict() saved beside the state (usually the optimizer's, as PyTorch users save
+   * both in one file); read back with loadSchedulerState. It holds numbers only, kept as JSON.
+   */
+  scheduler?: object;
 }
 
 export interface LoadOptions {
@@ -39,7 +46,7 @@ export interface LoadOptions {
  * optimizer's (its numbers in __metadata__, see OPTIMIZER_KEY).
  */
 export async function save(state: StateDict | OptimizerStateDict<object>, path: string, options?: SaveOptions): Promise<void> {
-  const { metadata = {} } = checkOptions('save', options, ['metadata']);
+  const { metadata = {}, scheduler } = checkOptions('save', options, ['metadata', 'scheduler']);
   checkPath('save', path);
   if (!isPlainObject(metadata) || !Object.values(metadata).every((v) => typeof v === 'string')) {
     throw new Error(`save: metadata must be an object of strings, got ${describe(metadata)}; JSON.stringify other values`);
@@ -47,6 +54,7 @@ export async function save(state: StateDict | OptimizerStateDict<object>, path: 
   const reserved = Object.keys(metadata).filter((k) => k.startsWith(RESERVED));
   if (reserved.length > 0) throw new Error(`save: metadata keys starting '${RESERVED}' are webgrad's own, got ${reserved.join(', ')}`);
   const { tensors, extra } = isOptimizerState(state) ? flattenOptimizer(state) : { tensors: moduleTensors(state), extra: {} };
+  if (scheduler !== undefined) extra[SCHEDULER_KEY] = schedulerJson(scheduler);
   // Every read starts now, so the file holds the tensors as they are at the call.
   const values = await Promise.all(tensors.map(([, t]) => t.data()));
   const header = encodeHeader(tensors.map(([name, t]) => ({ name, shape: t.shape })), { ...metadata, ...extra });
@@ -108,6 +116,41 @@ export async function loadOptimizerState<O extends object = Record<string, unkno
   const values = placed.map(({ entry }) => decodeValues(entry, data));
   placed.forEach(({ entry, id, key }, i) => (state[id][key] = tensor(values[i], { shape: entry.shape, device })));
   return { state, paramGroups };
+}
+
+/**
+ * A scheduler's state dict saved with save(…, { scheduler }), for scheduler.loadStateDict. Throws
+ * naming the file when it holds none.
+ */
+export async function loadSchedulerState<S extends object = Record<string, unknown>>(path: string): Promise<S> {
+  const json = (await loadMetadata(path))[SCHEDULER_KEY];
+  if (json === undefined) throw new Error(`${path}: holds no scheduler state (its __metadata__ has no '${SCHEDULER_KEY}'); save one with save(state, path, { scheduler: scheduler.stateDict() })`);
+  let saved: unknown;
+  try {
+    saved = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`${path}: __metadata__ '${SCHEDULER_KEY}' is not JSON (${(err as Error).message})`);
+  }
+  if (!isPlainObject(saved)) throw new Error(`${path}: __metadata__ '${SCHEDULER_KEY}' must be a scheduler's state dict object, got ${describe(saved)}`);
+  return saved as S;
+}
+
+/** The scheduler state as JSON, refused when JSON would not give it back unchanged (functions, NaN, ∞). */
+function schedulerJson(scheduler: unknown): string {
+  const json = isPlainObject(scheduler) ? JSON.stringify(scheduler) : undefined;
+  if (json === undefined || !sameData(JSON.parse(json), scheduler)) {
+    throw new Error(`save: options.scheduler must be a scheduler's stateDict() (an object of numbers, strings and arrays), got ${describe(scheduler)}`);
+  }
+  return json;
+}
+
+function sameData(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameData(v, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(b).filter((k) => b[k] !== undefined);
+    return keys.length === Object.keys(a).length && keys.every((k) => sameData(a[k], b[k]));
+  }
+  return a === b;
 }
 
 const isOptimizerState = (state: unknown): state is OptimizerStateDict<object> => isPlainObject(state) && isPlainObject(state.state) && Array.isArray(state.paramGroups);

@@ -466,14 +466,20 @@ export class SequentialLR {
     return { ...structuredClone({ lastEpoch, milestones, lastLr }), schedulers: this.schedulers.map((s) => s.stateDict()) };
   }
 
-  /** Loads its own counters and each scheduler's state dict. */
+  /** Loads its own counters and each scheduler's state dict; all or nothing. */
   loadStateDict(stateDict: SequentialStateDict): void {
     const where = 'SequentialLR.loadStateDict';
     const ok = isPlainObject(stateDict) && Number.isInteger(stateDict.lastEpoch) && Array.isArray(stateDict.milestones) && Array.isArray(stateDict.lastLr) && Array.isArray(stateDict.schedulers);
     if (!ok || stateDict.schedulers.length !== this.schedulers.length) {
       throw new Error(`${where}: expects what stateDict() returns, { lastEpoch, milestones, lastLr, schedulers } with ${this.schedulers.length} scheduler state(s), got ${describe(stateDict)}`);
     }
-    this.schedulers.forEach((s, i) => s.loadStateDict(stateDict.schedulers[i]));
+    const before = this.schedulers.map((s) => s.stateDict());
+    try {
+      this.schedulers.forEach((s, i) => s.loadStateDict(stateDict.schedulers[i]));
+    } catch (err) {
+      this.schedulers.forEach((s, i) => s.loadStateDict(before[i]));
+      throw err;
+    }
     ({ lastEpoch: this.lastEpoch, milestones: this.milestones, lastLr: this.lastLr } = structuredClone(stateDict));
   }
 }
