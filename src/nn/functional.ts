@@ -1,13 +1,19 @@
 // nn.functional: the stateless forms of layers, activations and losses.
-import { checkTensor } from '../check.js';
+import { checkChoice, checkOptions, checkTensor, describe } from '../check.js';
+import { full, rand } from '../creation.js';
 import { tidy } from '../memory.js';
+import { bceWithLogits, crossEntropyWithProbabilities, equal, gather, greaterThan, linear, scaledSum, scatterAdd, sign, squaredError } from '../ops/index.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { bceWithLogits, crossEntropyWithProbabilities, gather, linear, scaledSum, scatterAdd, squaredError } from '../ops/index.js';
+import { checkInputAndTarget, checkReduction, checkSameShape, reduce, type Reduction } from './reduction.js';
 
 export { linear };
-
-export type Reduction = 'mean' | 'sum' | 'none';
+export type { Reduction };
+export { batchNorm, layerNorm, type BatchNormOptions } from './normalization.js';
+export {
+  l1Loss, nllLoss, binaryCrossEntropy, smoothL1Loss, huberLoss, klDiv, cosineEmbeddingLoss, contrastiveLoss,
+  type LossOptions, type NllOptions, type BinaryCrossEntropyOptions, type SmoothL1Options, type HuberOptions, type KlDivOptions, type MarginOptions,
+} from './losses.js';
 
 export const relu = (x: Tensor): Tensor => x.relu();
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
@@ -15,35 +21,78 @@ export const tanh = (x: Tensor): Tensor => x.tanh();
 export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
 export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 
-function checkReduction(reduction: Reduction, op: string): void {
-  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
-  }
+/** max(0, x) + negativeSlope · min(0, x) (torch.nn.functional.leaky_relu); composed until a primitive lands. */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) throw new Error(`leakyRelu: negativeSlope must be a finite number, got ${describe(negativeSlope)}`);
+  return tidy(() => x.relu().sub(x.neg().relu().mul(negativeSlope)));
 }
 
-function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
-  checkReduction(reduction, op);
-  return reduction === 'none' ? loss : reduction === 'sum' ? loss.sum() : loss.mean();
+export interface GeluOptions {
+  /** 'none' (default): x·Φ(x) with the exact normal CDF; 'tanh': PyTorch's tanh approximation. */
+  approximate?: 'none' | 'tanh';
 }
 
 /**
- * Input and target must have the same shape. PyTorch broadcasts [N,1] against [N] to [N,N] (with a
- * warning), computing the wrong loss; webgrad refuses and says how to fix it.
+ * GELU (torch.nn.functional.gelu): x·Φ(x), Φ(x) = ½·(1 + erf(x/√2)); or with approximate 'tanh',
+ * ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Composed of tensor ops until a primitive lands.
  */
-function checkSameShape(op: string, input: Tensor, target: Tensor): void {
-  checkInputAndTarget(op, input, target);
-  if (input.shape.join() === target.shape.join()) return;
-  const [a, b] = [formatShape(input.shape), formatShape(target.shape)];
-  const column = input.ndim === target.ndim + 1 && input.shape[input.ndim - 1] === 1 && target.shape.every((s, i) => s === input.shape[i]);
-  const hint = column
-    ? ` Broadcasting them would compare every input with every target (${formatShape([...target.shape, ...target.shape.slice(-1)])}), the wrong loss. Keep the target's column: y.narrow(1, i, 1) (y[:, i:i+1] in PyTorch) instead of y[:, i], or reshape it to ${a}.`
-    : ` Compute the loss on matching tensors, e.g. each task's output against its own target column y.narrow(1, i, 1).`;
-  throw new Error(`${op}: input ${a} and target ${b} must have the same shape.${hint}`);
+export function gelu(x: Tensor, options?: GeluOptions): Tensor {
+  const { approximate = 'none' } = checkOptions('gelu', options, ['approximate']);
+  checkChoice('gelu', 'approximate', approximate, ['none', 'tanh']);
+  return tidy(() => {
+    if (approximate === 'tanh') return x.mul(x.mul(x).mul(0.044715).add(1).mul(x).mul(Math.sqrt(2 / Math.PI)).tanh().add(1)).mul(0.5);
+    return x.mul(erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+  });
 }
 
-function checkInputAndTarget(op: string, input: unknown, target: unknown): void {
-  checkTensor(op, 'input', input);
-  checkTensor(op, 'target', target);
+/**
+ * erf(x) = sign(x)·(1 − erfc(|x|)), erfc by the Chebyshev fit of Numerical Recipes (erfcc, relative
+ * error below 1.2e-7 for every x): float32-exact, and its derivative follows erf's to about 1e-6.
+ */
+function erf(x: Tensor): Tensor {
+  const z = x.abs();
+  const t = z.mul(0.5).add(1).pow(-1);
+  const c = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
+  const poly = c.slice(0, -1).reduceRight((acc: Tensor, coefficient) => acc.mul(t).add(coefficient), t.mul(c[c.length - 1]));
+  const erfc = t.mul(poly.sub(z.mul(z)).exp());
+  return erfc.neg().add(1).mul(sign(x));
+}
+
+/**
+ * Zeroes each element with probability p and scales the rest by 1/(1 − p) while training
+ * (torch.nn.functional.dropout); the identity when training is false. The mask comes from the
+ * seeded generator (manualSeed), so one seed gives one mask on every backend.
+ */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  checkTensor('dropout', 'input', x);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout: p must be a probability in [0, 1], got ${describe(p)}`);
+  if (!training || p === 0) return x;
+  if (p === 1) return x.mul(0);
+  return tidy(() => x.mul(greaterThan(rand(x.shape, { device: x.device }), p, true).mul(1 / (1 - p))));
+}
+
+/**
+ * The rows of `weight` [num, dim] at `indices` (any shape, float tensors holding integers), giving
+ * [...indices.shape, dim] (torch.nn.functional.embedding). The row paddingIdx (negative counts from
+ * the end) gets no gradient. An index outside [0, num) reads NaN.
+ */
+export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number | null): Tensor {
+  checkTensor('embedding', 'indices', indices);
+  checkTensor('embedding', 'weight', weight);
+  if (weight.ndim !== 2) throw new Error(`embedding: weight ${formatShape(weight.shape)} must be [num embeddings, dim]`);
+  const pad = paddingIdx ?? null;
+  if (pad !== null && !(Number.isInteger(pad) && pad >= -weight.shape[0] && pad < weight.shape[0])) {
+    throw new Error(`embedding: paddingIdx must be an integer in [${-weight.shape[0]}, ${weight.shape[0]}), got ${describe(paddingIdx)}`);
+  }
+  return tidy(() => {
+    const flat = indices.detach().reshape([-1]);
+    const rows = weight.indexSelect(0, flat);
+    if (pad === null) return rows.reshape([...indices.shape, weight.shape[1]]);
+    // The padding rows keep their value but pass no gradient: value · 0 + detached value.
+    const padded = equal(flat, full([], pad < 0 ? pad + weight.shape[0] : pad, { device: flat.device })).reshape([-1, 1]);
+    const mixed = rows.mul(padded.neg().add(1)).add(rows.detach().mul(padded));
+    return mixed.reshape([...indices.shape, weight.shape[1]]);
+  });
 }
 
 export interface MseOptions {

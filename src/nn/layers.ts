@@ -1,10 +1,17 @@
 // Layers and activations as modules.
+import { checkOptions, describe } from '../check.js';
+import { randn, zeros } from '../creation.js';
+import { tidy } from '../memory.js';
+import { formatShape, normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
-import { kaimingUniformLinear } from './init.js';
+import { kaimingUniform, kaimingUniformLinear, zeros as fillZeros } from './init.js';
 import { Module, Parameter } from './module.js';
 
-/** y = x·Wᵀ + b, weight [out, in], bias [out], PyTorch's default init U(−1/√in, 1/√in) for both. */
+/**
+ * y = x·Wᵀ + b, weight [out, in], bias [out], with PyTorch's default init: the weight by
+ * kaiming_uniform(a = √5), which is U(−1/√in, 1/√in), and the bias U(−1/√in, 1/√in).
+ */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -18,7 +25,7 @@ export class Linear extends Module {
     if (!Number.isInteger(inFeatures) || !Number.isInteger(outFeatures) || inFeatures < 0 || outFeatures < 0) {
       throw new Error(`Linear: feature counts must be non-negative integers, got (${inFeatures}, ${outFeatures})`);
     }
-    this.weight = Parameter(kaimingUniformLinear([outFeatures, inFeatures], inFeatures));
+    this.weight = Parameter(inFeatures > 0 ? kaimingUniform(zeros([outFeatures, inFeatures]), { a: Math.sqrt(5) }) : zeros([outFeatures, inFeatures]));
     this.bias = bias ? Parameter(kaimingUniformLinear([outFeatures], inFeatures)) : null;
   }
 
@@ -75,3 +82,107 @@ export class BCEWithLogitsLoss extends Module {
   }
 }
 
+
+/** Returns its input (torch.nn.Identity). */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/** Flattens dims startDim … endDim into one (torch.nn.Flatten; by default all but the batch dim). */
+export class Flatten extends Module {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
+    super();
+    if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) throw new Error(`Flatten: startDim and endDim must be integers, got ${describe(startDim)} and ${describe(endDim)}`);
+  }
+  forward(x: Tensor): Tensor {
+    if (x.ndim === 0) return x.reshape([1]);
+    const [start, end] = [normalizeDim('Flatten', this.startDim, x.ndim), normalizeDim('Flatten', this.endDim, x.ndim)];
+    if (start > end) throw new Error(`Flatten: startDim ${this.startDim} comes after endDim ${this.endDim} for input ${formatShape(x.shape)}`);
+    return x.reshape([...x.shape.slice(0, start), -1, ...x.shape.slice(end + 1)]);
+  }
+}
+
+export class GELU extends Module {
+  constructor(readonly options: F.GeluOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.gelu(x, this.options);
+  }
+}
+
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.leakyRelu(x, this.negativeSlope);
+  }
+}
+
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.softmax(x, this.dim);
+  }
+}
+
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.logSoftmax(x, this.dim);
+  }
+}
+
+/** Dropout with probability p while training; the identity after eval() (torch.nn.Dropout). */
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be a probability in [0, 1], got ${describe(p)}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout(x, this.p, this.training);
+  }
+}
+
+/**
+ * A lookup table of numEmbeddings vectors of embeddingDim (torch.nn.Embedding), weight drawn from
+ * N(0, 1); the row paddingIdx starts at zero and gets no gradient.
+ */
+export class Embedding extends Module {
+  readonly weight: Tensor;
+  readonly paddingIdx: number | null;
+
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    options?: { paddingIdx?: number | null },
+  ) {
+    super();
+    const { paddingIdx = null } = checkOptions('Embedding', options, ['paddingIdx']);
+    if (!Number.isInteger(numEmbeddings) || !Number.isInteger(embeddingDim) || numEmbeddings < 0 || embeddingDim < 0) {
+      throw new Error(`Embedding: numEmbeddings and embeddingDim must be non-negative integers, got (${describe(numEmbeddings)}, ${describe(embeddingDim)})`);
+    }
+    if (paddingIdx !== null && !(Number.isInteger(paddingIdx) && paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings)) {
+      throw new Error(`Embedding: paddingIdx must be an integer in [${-numEmbeddings}, ${numEmbeddings}), got ${describe(paddingIdx)}`);
+    }
+    this.paddingIdx = paddingIdx === null || paddingIdx >= 0 ? paddingIdx : paddingIdx + numEmbeddings;
+    const weight = randn([numEmbeddings, embeddingDim]);
+    const pad = this.paddingIdx;
+    if (pad !== null) tidy(() => void fillZeros(weight.narrow(0, pad, 1)));
+    this.weight = Parameter(weight);
+  }
+
+  forward(indices: Tensor): Tensor {
+    return F.embedding(indices, this.weight, this.paddingIdx);
+  }
+}

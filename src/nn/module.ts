@@ -1,6 +1,7 @@
-// nn.Module: parameters and submodules are found by walking the module's own fields in the order
-// they were assigned, so names come out PyTorch-style (`sharedLayer.weight`, `taskLayers.0.bias`)
-// without any registration call. A module made inside tidy() is disposed at its end unless returned.
+// nn.Module: parameters, buffers and submodules are found by walking the module's own fields in the
+// order they were assigned, so names come out PyTorch-style (`sharedLayer.weight`, `taskLayers.0.bias`,
+// `bn.running_mean`) without any registration call. A module made inside tidy() is disposed at its
+// end unless returned.
 import { checkOptions, checkTensor, describe, isPlainObject } from '../check.js';
 import { getBackend } from '../device.js';
 import { disposeAll, holds, track } from '../memory.js';
@@ -19,6 +20,21 @@ export function Parameter(t: Tensor): Tensor {
 
 export const isParameter = (value: unknown): value is Tensor => typeof value === 'object' && value !== null && parameters.has(value as Tensor);
 
+const buffers = new WeakSet<Tensor>();
+
+/**
+ * Marks `t` as a buffer (torch's register_buffer): state that is saved in stateDict() and loaded
+ * back, but is not trained, so parameters() leaves it out (BatchNorm's running statistics). Layers
+ * that update a buffer write into its storage in place, so the tensor the state dict holds stays current.
+ */
+export function Buffer(t: Tensor): Tensor {
+  if (t.requiresGrad) throw new Error(`Buffer: a buffer is not trained, but ${formatShape(t.shape)} requires grad (detach() it first)`);
+  buffers.add(t);
+  return t;
+}
+
+export const isBuffer = (value: unknown): value is Tensor => typeof value === 'object' && value !== null && buffers.has(value as Tensor);
+
 export type StateDict = Record<string, Tensor>;
 
 export abstract class Module {
@@ -30,9 +46,14 @@ export abstract class Module {
 
   abstract forward(...args: never[]): unknown;
 
+  /** @internal What the module holds, by name, in order: its own fields (containers override it). */
+  namedFields(): [string, unknown][] {
+    return Object.entries(this);
+  }
+
   /** Direct submodules, with their field names. */
   namedChildren(): [string, Module][] {
-    return Object.entries(this).filter((entry): entry is [string, Module] => entry[1] instanceof Module);
+    return this.namedFields().filter((entry): entry is [string, Module] => entry[1] instanceof Module);
   }
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
@@ -40,20 +61,33 @@ export abstract class Module {
 
   /** Every parameter with its dotted name, in registration order (shared ones once). */
   namedParameters(prefix = '', seen = new Set<Tensor>()): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    for (const [name, value] of Object.entries(this)) {
-      const path = prefix + name;
-      if (isParameter(value) && !seen.has(value)) {
-        seen.add(value);
-        out.push([path, value]);
-      } else if (value instanceof Module) {
-        out.push(...value.namedParameters(`${path}.`, seen));
-      }
-    }
-    return out;
+    return this.namedTensors(isParameter, prefix, seen);
   }
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Every buffer (running statistics) with its dotted name, in registration order. */
+  namedBuffers(prefix = '', seen = new Set<Tensor>()): [string, Tensor][] {
+    return this.namedTensors(isBuffer, prefix, seen);
+  }
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** The tensors `pick` accepts, walking fields and submodules depth first (shared ones once). */
+  private namedTensors(pick: (value: unknown) => value is Tensor, prefix: string, seen: Set<Tensor>): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [name, value] of this.namedFields()) {
+      const path = prefix + name;
+      if (pick(value) && !seen.has(value)) {
+        seen.add(value);
+        out.push([path, value]);
+      } else if (value instanceof Module) {
+        out.push(...value.namedTensors(pick, `${path}.`, seen));
+      }
+    }
+    return out;
   }
 
   /** Clears every parameter's gradient (disposing it). */
@@ -64,14 +98,14 @@ export abstract class Module {
     }
   }
 
-  /** Disposes every parameter (and its gradient), those of submodules included (except what is in `spare`). */
+  /** Disposes every parameter (and its gradient) and buffer, those of submodules included (except what is in `spare`). */
   dispose(spare?: ReadonlySet<unknown>): void {
-    disposeAll(this.parameters(), spare);
+    disposeAll([...this.parameters(), ...this.buffers()], spare);
   }
 
-  /** @internal Returned from tidy, a module keeps what its fields hold: parameters, submodules. */
+  /** @internal Returned from tidy, a module keeps what its fields hold: parameters, buffers, submodules. */
   [holds](): unknown[] {
-    return Object.values(this);
+    return this.namedFields().map(([, value]) => value);
   }
 
   train(mode = true): this {
@@ -83,9 +117,12 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** The parameters by name (the tensors themselves, not copies, as torch's state_dict). */
+  /**
+   * The parameters and buffers by name (the tensors themselves, not copies, as torch's state_dict),
+   * in field order. num_batches_tracked is a float32 tensor holding an integer (torch: int64).
+   */
   stateDict(): StateDict {
-    return Object.fromEntries(this.namedParameters());
+    return Object.fromEntries(this.namedTensors((v): v is Tensor => isParameter(v) || isBuffer(v), '', new Set()));
   }
 
   /**
@@ -96,7 +133,7 @@ export abstract class Module {
     const { strict = true } = checkOptions('loadStateDict', options, ['strict']);
     if (!isPlainObject(state)) throw new Error(`loadStateDict: expects an object of tensors by parameter name (as stateDict() returns), got ${describe(state)}`);
     for (const [key, value] of Object.entries(state)) checkTensor('loadStateDict', `'${key}'`, value, 'convert it with tensor(values)');
-    const own = new Map(this.namedParameters());
+    const own = new Map(Object.entries(this.stateDict()));
     const missingKeys = [...own.keys()].filter((k) => !(k in state));
     const unexpectedKeys = Object.keys(state).filter((k) => !own.has(k));
     const problems: string[] = [];
@@ -119,8 +156,8 @@ export abstract class Module {
   }
 }
 
-/** Overwrites `target`'s data with `source`'s (same shape and device), in place. */
-function assign(target: Tensor, source: Tensor): void {
+/** @internal Overwrites `target`'s data with `source`'s (same shape and device), in place. */
+export function assign(target: Tensor, source: Tensor): void {
   getBackend(target.device).copy(source.storage, source.layout, target.storage, target.layout);
 }
 
@@ -154,13 +191,59 @@ export class Sequential extends Module {
     super();
     this.layers = new ModuleList(modules);
   }
-  override namedChildren(): [string, Module][] {
-    return this.layers.namedChildren();
-  }
-  override namedParameters(prefix = '', seen = new Set<Tensor>()): [string, Tensor][] {
-    return this.layers.namedParameters(prefix, seen);
+  override namedFields(): [string, unknown][] {
+    return this.layers.namedFields();
   }
   forward(x: Tensor): Tensor {
     return [...this.layers].reduce((h, layer) => layer.forward(h), x);
+  }
+}
+
+/**
+ * Holds submodules by name (torch.nn.ModuleDict): they appear in parameters() and stateDict() as
+ * `<key>.<name>`, in insertion order. Iterating gives the keys, as in PyTorch.
+ */
+export class ModuleDict<M extends Module = Module> extends Module {
+  private readonly modules = new Map<string, M>();
+
+  constructor(modules: Record<string, M> | Iterable<[string, M]> = {}) {
+    super();
+    for (const [key, m] of Symbol.iterator in modules ? (modules as Iterable<[string, M]>) : Object.entries(modules)) this.set(key, m);
+  }
+  override namedFields(): [string, unknown][] {
+    return [...this.modules];
+  }
+  get(key: string): M | undefined {
+    return this.modules.get(key);
+  }
+  set(key: string, module: M): this {
+    if (typeof key !== 'string' || key === '' || key.includes('.')) throw new Error(`ModuleDict: keys must be non-empty strings without '.', got ${describe(key)}`);
+    if (!(module instanceof Module)) throw new Error(`ModuleDict: '${key}' must be a Module, got ${describe(module)}`);
+    this.modules.set(key, module);
+    return this;
+  }
+  has(key: string): boolean {
+    return this.modules.has(key);
+  }
+  delete(key: string): boolean {
+    return this.modules.delete(key);
+  }
+  get size(): number {
+    return this.modules.size;
+  }
+  keys(): IterableIterator<string> {
+    return this.modules.keys();
+  }
+  values(): IterableIterator<M> {
+    return this.modules.values();
+  }
+  entries(): IterableIterator<[string, M]> {
+    return this.modules.entries();
+  }
+  [Symbol.iterator](): IterableIterator<string> {
+    return this.modules.keys();
+  }
+  forward(): never {
+    throw new Error("ModuleDict has no forward: pick a module with get('name') and call it");
   }
 }
