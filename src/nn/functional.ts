@@ -53,7 +53,7 @@ function erf(x: Tensor): Tensor {
   const z = x.abs();
   const t = z.mul(0.5).add(1).pow(-1);
   const c = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
-  const poly = c.slice(0, -1).reduceRight((acc: Tensor, coefficient) => acc.mul(t).add(coefficient), t.mul(c[c.length - 1]));
+  const poly = c.slice(0, -2).reduceRight((acc: Tensor, coefficient) => acc.mul(t).add(coefficient), t.mul(c[9]).add(c[8]));
   const erfc = t.mul(poly.sub(z.mul(z)).exp());
   return erfc.neg().add(1).mul(sign(x));
 }
