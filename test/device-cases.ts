@@ -81,3 +81,23 @@ export const secondOrderCases: Case[] = [
   ['mseLoss second derivative', (a, b) => grad(F.mseLoss(a.tanh(), b), a, { createGraph: true })[0], [s(5, 3), s(5, 3)]],
   ['matmul mixed second derivative', (a, b) => grad(a.matmul(b).pow(2).sum(), a, { createGraph: true })[0], [s(4, 3), s(3, 5)]],
 ];
+
+/** The nn layers and losses of issue 10 §3 (composed of the ops above). */
+export const layerCases: Case[] = [
+  ['batchNorm training [N, C, H, W]', (x, w, b) => F.batchNorm(x, null, null, w, b, { training: true }), [s(4, 3, 5, 5), s(3), s(3)]],
+  ['batchNorm eval [N, C]', (x, m, v) => F.batchNorm(x, m.detach(), v.detach()), [s(8, 5), s(5), pos(5)]],
+  ['layerNorm', (x, w, b) => F.layerNorm(x, [6], w, b), [s(7, 6), s(6), s(6)]],
+  ['gelu', (x) => F.gelu(x), [s(70)]],
+  ['gelu tanh', (x) => F.gelu(x, { approximate: 'tanh' }), [s(70)]],
+  ['leakyRelu', (x) => F.leakyRelu(x, 0.2), [s(40)]],
+  ['embedding with paddingIdx', (w, i) => F.embedding(i, w, 1), [s(5, 4), index([1, 4, 0, 1, 3, 3], [2, 3])]],
+  ['l1Loss', (a, b) => F.l1Loss(a, b), [s(6, 7), s(6, 7)]],
+  ['nllLoss weighted, ignoreIndex', (x, t, w) => F.nllLoss(x.logSoftmax(1), t, { weight: w.detach(), ignoreIndex: 2 }), [s(6, 4), index([0, 3, 2, 1, 3, 2]), pos(4)]],
+  ['binaryCrossEntropy', (x, y) => F.binaryCrossEntropy(x.sigmoid(), y.mul(0.4)), [s(5, 4), pos(5, 4)]],
+  ['smoothL1Loss', (a, b) => F.smoothL1Loss(a, b, { beta: 0.5 }), [s(30), s(30)]],
+  ['huberLoss sum', (a, b) => F.huberLoss(a, b, { delta: 0.7, reduction: 'sum' }), [s(30), s(30)]],
+  ['klDiv batchmean', (x, y) => F.klDiv(x.logSoftmax(1), y.softmax(1), { reduction: 'batchmean' }), [s(4, 5), s(4, 5)]],
+  ['cosineEmbeddingLoss', (a, b, y) => F.cosineEmbeddingLoss(a, b, y, { margin: 0.1 }), [s(5, 8), s(5, 8), index([1, -1, 1, -1, -1])]],
+  ['contrastiveLoss', (a, b, y) => F.contrastiveLoss(a, b, y, { margin: 2 }), [s(6, 3), s(6, 3), index([0, 1, 1, 0, 1, 0])]],
+  ['layerNorm second derivative', (x, w) => grad(F.layerNorm(x, 4, w).pow(2).sum(), x, { createGraph: true })[0], [s(3, 4), s(4)]],
+];

@@ -11,7 +11,7 @@ import { NativeBackend, type NativeAddon } from '../src/backend/native/native.js
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
 import { getBackend } from '../src/device.js';
 import { init, manualSeed, nn, optim, tensor, type DeviceName, type Tensor } from '../src/index.js';
-import { opCases, secondOrderCases } from './device-cases.js';
+import { layerCases, opCases, secondOrderCases } from './device-cases.js';
 import { contiguousStrides, sizeOf, type Layout } from '../src/shape.js';
 import { compareDevices, expectClose } from './helpers.js';
 
@@ -454,7 +454,7 @@ const F = nn.functional;
 describe("public API: device 'cpu' (native) vs 'reference', forward and gradients", () => {
   beforeAll(() => manualSeed(42));
 
-  test.each([...opCases, ...secondOrderCases])('%s', async (_, fn, specs) => {
+  test.each([...opCases, ...secondOrderCases, ...layerCases])('%s', async (_, fn, specs) => {
     await compareDevices(fn, specs, 1e-4, 'cpu');
   });
 
