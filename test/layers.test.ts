@@ -73,9 +73,9 @@ describe('train() and eval()', () => {
     manualSeed(11);
     const bn = new nn.BatchNorm1d(4);
     const drop = new nn.Dropout(0.5);
-    const model = new nn.Sequential(new nn.Linear(3, 4), drop, new nn.ModuleDict({ bn }));
-    const x = randn([8, 3]);
-    const h = model.children()[0].forward(x);
+    const linear = new nn.Linear(3, 4);
+    const model = new nn.Sequential(linear, drop, new nn.ModuleDict({ bn }));
+    const h = linear.forward(randn([8, 3]));
     const [a, b] = [drop.forward(h), drop.forward(h)];
     expect(await values(a)).not.toEqual(await values(b));
     model.eval();
@@ -233,7 +233,7 @@ describe('nn.init', () => {
 
 describe('ModuleDict', () => {
   test('named children in parameters() and stateDict(), map-like access, iteration over keys', () => {
-    const dict = new nn.ModuleDict({ a: new nn.Linear(2, 3), b: new nn.BatchNorm1d(3) });
+    const dict = new nn.ModuleDict<nn.Module>({ a: new nn.Linear(2, 3), b: new nn.BatchNorm1d(3) });
     dict.set('c', new nn.Identity());
     expect([...dict]).toEqual(['a', 'b', 'c']);
     expect(dict.size).toBe(3);
@@ -311,4 +311,21 @@ describe('argument errors name the op, the shapes and the fix', () => {
     expect(await values(new nn.LeakyReLU(0.2).forward(tensor([-1, 2])))).toEqual([-0.2, 2]);
     expect(await values(new nn.GELU().forward(tensor([0])))).toEqual([0]);
   });
+});
+
+test('the loss modules call their functional forms with the options given at construction', async () => {
+  const [x, y, t] = [randn([4, 3]), randn([4, 3]), tensor([1, 0, 2, 1])];
+  const pairs: [nn.Module & { forward(a: Tensor, b: Tensor): Tensor }, Tensor][] = [
+    [new nn.L1Loss({ reduction: 'sum' }), F.l1Loss(x, y, { reduction: 'sum' })],
+    [new nn.SmoothL1Loss({ beta: 0.3 }), F.smoothL1Loss(x, y, { beta: 0.3 })],
+    [new nn.HuberLoss({ delta: 0.3, reduction: 'none' }), F.huberLoss(x, y, { delta: 0.3, reduction: 'none' })],
+    [new nn.KLDivLoss({ reduction: 'batchmean', logTarget: true }), F.klDiv(x, y, { reduction: 'batchmean', logTarget: true })],
+  ];
+  for (const [module, expected] of pairs) expect(await values(module.forward(x, y))).toEqual(await values(expected));
+  expect(await values(new nn.NLLLoss({ ignoreIndex: 2 }).forward(x, t))).toEqual(await values(F.nllLoss(x, t, { ignoreIndex: 2 })));
+  expect(await values(new nn.BCELoss().forward(x.sigmoid(), y.sigmoid()))).toEqual(await values(F.binaryCrossEntropy(x.sigmoid(), y.sigmoid())));
+  const label = tensor([1, -1, -1, 1]);
+  expect(await values(new nn.CosineEmbeddingLoss({ margin: 0.5 }).forward(x, y, label))).toEqual(await values(F.cosineEmbeddingLoss(x, y, label, { margin: 0.5 })));
+  const same = tensor([0, 1, 1, 0]);
+  expect(await values(new nn.ContrastiveLoss({ margin: 2 }).forward(x, y, same))).toEqual(await values(F.contrastiveLoss(x, y, same, { margin: 2 })));
 });
