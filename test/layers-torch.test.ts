@@ -1,12 +1,16 @@
 // The new nn layers and losses against real PyTorch 1.13 (test/fixtures/layers.py), in float64 on the
 // reference backend: forward values and input gradients of every functional case (each reduction of
 // each loss), the running statistics batchNorm updates, BatchNorm modules over a few train steps then
-// eval, and the stateDict()/namedParameters() keys of a small model against torch's.
+// eval, the stateDict()/namedParameters() keys of a small model against torch's, and torch loading a
+// webgrad checkpoint with BatchNorm buffers (test/fixtures/bn_checkpoint.py).
 // Fails (does not skip) without /usr/bin/python3 and torch (.ci/run installs python3-torch).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { init, manualSeed, nn, tensor, type Tensor } from '../src/index.js';
+import { init, manualSeed, nn, randn, save, tensor, type Tensor } from '../src/index.js';
 import { normalValues, uniformValues } from '../src/random.js';
 
 const F = nn.functional;
@@ -333,4 +337,25 @@ test("a small model's stateDict() and namedParameters() keys are torch's", () =>
   expect(Object.keys(model.stateDict())).toEqual(torch.keys.stateDict);
   expect(model.namedParameters().map(([k]) => k)).toEqual(torch.keys.parameters);
   expect(model.buffers().length).toBe(9);
+});
+
+test('PyTorch loads a webgrad checkpoint with BatchNorm2d buffers (strict) and computes the same eval forward', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webgrad-bn-'));
+  try {
+    const model = new nn.Sequential(new nn.BatchNorm2d(2), new nn.Flatten(), new nn.Linear(8, 3));
+    for (let i = 0; i < 4; i++) model.forward(randn([5, 2, 2, 2]).mul(3).add(1));
+    model.eval();
+    const path = join(dir, 'bn.safetensors');
+    await save(model.stateDict(), path);
+    const x = f32(normalValues(16));
+    const script = fileURLToPath(new URL('./fixtures/bn_checkpoint.py', import.meta.url));
+    const torchOut = JSON.parse(execFileSync('/usr/bin/python3', [script, path], { input: JSON.stringify([x, [2, 2, 2, 2]]), encoding: 'utf8' }));
+    const bn = model.children()[0] as nn.BatchNorm2d;
+    expect(torchOut.numBatchesTracked).toBe(4);
+    expectClose(f32(await bn.running_mean!.rawData()), torchOut.runningMean, 'running_mean', 1e-7);
+    expectClose(f32(await bn.running_var!.rawData()), torchOut.runningVar, 'running_var', 1e-7);
+    expectClose(await model.forward(tensor(x, { shape: [2, 2, 2, 2] })).rawData(), torchOut.out, 'eval forward', 1e-5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
