@@ -75,7 +75,7 @@ function checkIndexed(op: string, x: Tensor, dim: number): void {
   if (x.shape[dim] > MAX_INDEXED) throw new Error(`${op}: dim ${dim} of ${formatShape(x.shape)} has more than 2^24 entries, past float32's exact integers`);
 }
 
-/** `x` as at least 1-D, the normalised dim, and the shape a keepdim result of `x` along it has. */
+/** `x` as at least 1-D (a 0-d tensor becomes [1]) and the normalised dim, checked to have entries. */
 function along(op: string, x: Tensor, dim: number) {
   checkTensor(op, 'input', x);
   const x1 = x.ndim === 0 ? reshape(x, [1]) : x;
