@@ -2,7 +2,7 @@
 import type { DeviceName } from './backend/backend.js';
 import { checkOptions, checkShape, describe } from './check.js';
 import { defaultDevice, getBackend } from './device.js';
-import { normalValues, uniformValues } from './random.js';
+import { integerValues, normalValues, permutation, uniformValues } from './random.js';
 import { contiguousLayout, formatShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
@@ -94,4 +94,35 @@ export function randn(shape: readonly number[], options?: TensorOptions): Tensor
 /** Samples of U(0, 1), reproducible with manualSeed. */
 export function rand(shape: readonly number[], options?: TensorOptions): Tensor {
   return fromValues(uniformValues(sizeOf(checkShape('rand', shape))), shape, checkOptions('rand', options, TENSOR_OPTIONS));
+}
+
+/** Integers in float32 are exact up to 2^24. */
+const MAX_EXACT_INTEGER = 2 ** 24;
+
+/**
+ * Integers drawn uniformly from low … high − 1 (like torch.randint), reproducible with
+ * manualSeed: randint(high, shape) or randint(low, high, shape). A float32 tensor holding exact
+ * integers (|values| ≤ 2^24).
+ */
+export function randint(high: number, shape: readonly number[], options?: Omit<TensorOptions, 'requiresGrad'>): Tensor;
+export function randint(low: number, high: number, shape: readonly number[], options?: Omit<TensorOptions, 'requiresGrad'>): Tensor;
+export function randint(...args: unknown[]): Tensor {
+  const [low, high, shape, options] = typeof args[1] === 'number' ? args : [0, ...args];
+  const ok = Number.isInteger(low) && Number.isInteger(high) && (low as number) < (high as number);
+  if (!ok || Math.max(Math.abs(low as number), Math.abs(high as number)) > MAX_EXACT_INTEGER) {
+    throw new Error(`randint: low and high must be integers with low < high and |bounds| ≤ 2^24 (float32's exact integers), got ${describe(low)} and ${describe(high)}`);
+  }
+  const size = sizeOf(checkShape('randint', shape));
+  return fromValues(integerValues(size, low as number, high as number), shape as number[], checkOptions('randint', options as TensorOptions | undefined, ['device']));
+}
+
+/**
+ * A random permutation of 0 … n − 1 (like torch.randperm), from manualSeed's stream or from
+ * `seed` (see data.randperm, which returns it as numbers). A float32 tensor holding exact integers.
+ */
+export function randperm(n: number, options?: { device?: DeviceName; seed?: number }): Tensor {
+  const { device, seed } = checkOptions('randperm', options, ['device', 'seed']);
+  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_EXACT_INTEGER)) throw new Error(`randperm: n must be an integer in 0 … 2^24 (float32's exact integers), got ${describe(n)}`);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`randperm: seed must be an integer, got ${describe(seed)}`);
+  return fromValues(Float32Array.from(permutation(n, seed)), [n], { device });
 }

@@ -5,7 +5,7 @@ import { defaultDevice } from './device.js';
 import { memoryOf, type MemoryInfo } from './memory.js';
 
 export { Tensor, type NestedArray, type Scalar } from './tensor.js';
-export { tensor, zeros, ones, full, arange, randn, rand, type TensorOptions } from './creation.js';
+export { tensor, zeros, ones, full, arange, randn, rand, randint, randperm, type TensorOptions } from './creation.js';
 export { manualSeed } from './random.js';
 export { init, flush, defaultDevice, type BackendChoice, type InitResult } from './device.js';
 export { tidy, keep, type MemoryInfo } from './memory.js';
@@ -13,6 +13,10 @@ export { backward, grad, type GradOptions } from './autograd/engine.js';
 export { noGrad, GradNode } from './autograd/node.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { cat, gather, indexSelect, matmul, scatterAdd } from './ops/index.js';
+export {
+  amax, amin, argmax, argmin, cdist, clamp, clampMax, clampMin, cosineSimilarity, cumsum, flatten, logsumexp, max, min, norm, normalize,
+  oneHot, permute, squeeze, stack, std, topk, unsqueeze, var_ as var, where, type NormalizeOptions, type ValuesIndices, type VarOptions,
+} from './ops/index.js';
 export * as nn from './nn/index.js';
 export * as models from './models/index.js';
 export * as optim from './optim/index.js';

@@ -74,3 +74,10 @@ export function permutation(n: number, seed?: number): number[] {
   }
   return order;
 }
+
+/** `n` integers drawn uniformly from low … high − 1 (in float64, so high is never reached by rounding). */
+export function integerValues(n: number, low: number, high: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = low + Math.floor((high - low) * generator.next());
+  return out;
+}

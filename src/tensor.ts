@@ -205,7 +205,6 @@ export class Tensor {
   // Reductions (dim may be negative; all dims when omitted).
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
   mean(dim?: number | readonly number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  max(dim?: number, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
 
@@ -219,4 +218,34 @@ export class Tensor {
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   indexSelect(dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); }
   gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+
+  // Composed ops of issue 10 §2 (src/ops/dims, search, select, stats, distance). Indices are
+  // float32 tensors holding exact integers.
+  /** max(): the largest element; max(dim, keepdim): { values, indices } along dim (torch.max). */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): ops.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | ops.ValuesIndices { return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim); }
+  /** min(): the smallest element; min(dim, keepdim): { values, indices } along dim (torch.min). */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): ops.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | ops.ValuesIndices { return dim === undefined ? ops.min(this) : ops.min(this, dim, keepdim); }
+  amax(dim?: number | readonly number[], keepdim = false): Tensor { return ops.amax(this, dim, keepdim); }
+  amin(dim?: number | readonly number[], keepdim = false): Tensor { return ops.amin(this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }
+  topk(k: number, dim = -1, largest = true, sorted = true): ops.ValuesIndices { return ops.topk(this, k, dim, largest, sorted); }
+  clamp(min?: Tensor | Scalar | null, max?: Tensor | Scalar | null): Tensor { return ops.clamp(this, min, max); }
+  clampMin(min: Tensor | Scalar): Tensor { return ops.clampMin(this, min); }
+  clampMax(max: Tensor | Scalar): Tensor { return ops.clampMax(this, max); }
+  squeeze(dim?: number | readonly number[]): Tensor { return ops.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  /** permute(2, 0, 1) or permute([2, 0, 1]): a view. */
+  permute(...dims: readonly number[] | [readonly number[]]): Tensor { return ops.permute(this, sizesArg('permute', dims)); }
+  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
+  repeat(...sizes: readonly number[] | [readonly number[]]): Tensor { return ops.repeat(this, sizesArg('repeat', sizes)); }
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return ops.logsumexp(this, dim, keepdim); }
+  var(dim?: number | readonly number[] | null, options?: ops.VarOptions): Tensor { return ops.var_(this, dim, options); }
+  std(dim?: number | readonly number[] | null, options?: ops.VarOptions): Tensor { return ops.std(this, dim, options); }
+  norm(p = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor { return ops.norm(this, p, dim, keepdim); }
+  cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
 }

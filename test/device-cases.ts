@@ -1,6 +1,6 @@
 // The op and nn cases every device is checked on: forward and gradients against the float64
 // reference (see compareDevices). One table, run by ops-webgpu.test.ts and native.test.ts.
-import { cat, grad, nn, type Tensor } from '../src/index.js';
+import { cat, cdist, cosineSimilarity, grad, nn, normalize, oneHot, stack, where, type Tensor } from '../src/index.js';
 import type { InputSpec } from './helpers.js';
 
 export type Case = [name: string, fn: (...xs: Tensor[]) => Tensor, inputs: InputSpec[]];
@@ -49,7 +49,34 @@ export const opCases: Case[] = [
   ['mean', (a) => a.mean(-2), [s(4, 9, 3)]],
   ['mean over two dims', (a) => a.mean([0, 2], true), [s(4, 9, 3)]],
   ['max all', (a) => a.max(), [s(37)]],
-  ['max dim', (a) => a.max(0, true), [s(6, 11)]],
+  ['amax dim', (a) => a.amax(0, true), [s(6, 11)]],
+  ['amax two dims', (a) => a.amax([0, 2]), [s(3, 4, 5)]],
+  ['max dim values', (a) => a.max(1).values, [s(6, 11)]],
+  ['max dim indices', (a) => a.max(-1, true).indices, [s(6, 11)]],
+  ['min dim values', (a) => a.min(0).values, [s(6, 11)]],
+  ['argmax', (a) => a.argmax(1), [s(5, 9)]],
+  ['argmin all', (a) => a.argmin(), [s(5, 9)]],
+  ['topk', (a) => a.topk(3, 1).values, [s(4, 10)]],
+  ['topk smallest indices', (a) => a.topk(2, 0, false).indices, [s(7, 3)]],
+  ['where', (c, a, b) => where(c, a, b), [index([1, 0, 1, 0, 0, 1], [2, 3]), s(2, 3), s(3)]],
+  ['clamp numbers', (a) => a.clamp(-0.5, 0.5), [s(40)]],
+  ['clamp tensors', (a, lo, hi) => a.clamp(lo, hi), [s(4, 5), s(5), s(4, 1)]],
+  ['stack', (a, b) => stack([a, b], 1).mul(1), [s(3, 4), s(3, 4)]],
+  ['squeeze/unsqueeze/permute', (a) => a.unsqueeze(1).permute(2, 0, 1).squeeze(2).exp(), [s(3, 4)]],
+  ['flatten', (a) => a.T.flatten().exp(), [s(3, 4)]],
+  ['repeat', (a) => a.repeat(2, 1, 3).mul(1), [s(2, 3)]],
+  ['logsumexp', (a) => a.mul(30).logsumexp(1), [s(5, 7)]],
+  ['var', (a) => a.var(1), [s(4, 9)]],
+  ['std over all', (a) => a.std(null, { correction: 0 }), [s(4, 9)]],
+  ['norm p=2', (a) => a.norm(2, 1), [s(5, 6)]],
+  ['norm p=3', (a) => a.norm(3), [s(5, 6)]],
+  ['norm p=inf', (a) => a.norm(Infinity, 0), [s(5, 6)]],
+  ['normalize', (a) => normalize(a), [s(5, 6)]],
+  ['cosineSimilarity', (a, b) => cosineSimilarity(a, b, -1), [s(4, 8), s(4, 8)]],
+  ['cdist', (a, b) => cdist(a, b), [s(2, 5, 7), s(2, 6, 7)]],
+  ['cdist of a with itself', (a) => cdist(a, a), [s(6, 4)]],
+  ['oneHot', (i) => oneHot(i, 4), [index([0, 3, 1, 1])]],
+  ['cumsum', (a) => a.cumsum(1), [s(3, 37)]],
   ['softmax', (a) => a.softmax(-1), [s(5, 10)]],
   ['softmax inner axis', (a) => a.softmax(1), [s(3, 7, 4)]],
   ['logSoftmax', (a) => a.logSoftmax(1), [s(4, 300)]],
@@ -79,6 +106,8 @@ export const secondOrderCases: Case[] = [
     ] as const
   ).map(([name, f]): Case => [`d²/dx² ${name}`, (x) => grad(f(x).sum(), x, { createGraph: true })[0], [s(6)]]),
   ['mseLoss second derivative', (a, b) => grad(F.mseLoss(a.tanh(), b), a, { createGraph: true })[0], [s(5, 3), s(5, 3)]],
+  ['logsumexp second derivative', (a) => grad(a.logsumexp(-1).sum(), a, { createGraph: true })[0].pow(2), [s(3, 5)]],
+  ['cdist second derivative', (a, b) => grad(cdist(a, b).sum(), a, { createGraph: true })[0].pow(2), [s(4, 3), s(5, 3)]],
   ['matmul mixed second derivative', (a, b) => grad(a.matmul(b).pow(2).sum(), a, { createGraph: true })[0], [s(4, 3), s(3, 5)]],
 ];
 

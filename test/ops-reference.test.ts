@@ -570,14 +570,14 @@ describe('sum and mean', () => {
   });
 });
 
-describe('max', () => {
+describe('amax (max without indices)', () => {
   test('hand-worked: no dim, dim, negative dim, keepdim', async () => {
     const x = tensor([[1, 7, 3], [4, -5, 6]]);
     await expectValues(x.max(), { shape: [], data: [7] });
-    await expectValues(x.max(undefined, true), { shape: [1, 1], data: [7] });
-    await expectValues(x.max(0), { shape: [3], data: [4, 7, 6] });
-    await expectValues(x.max(-1), { shape: [2], data: [7, 6] });
-    await expectValues(x.max(1, true), { shape: [2, 1], data: [7, 6] });
+    await expectValues(x.amax(undefined, true), { shape: [1, 1], data: [7] });
+    await expectValues(x.amax(0), { shape: [3], data: [4, 7, 6] });
+    await expectValues(x.amax(-1), { shape: [2], data: [7, 6] });
+    await expectValues(x.amax(1, true), { shape: [2, 1], data: [7, 6] });
     await expectValues(tensor([-3, -1, -2]).max(), { shape: [], data: [-1] });
   });
 
@@ -589,25 +589,25 @@ describe('max', () => {
   ] as const)('%s: values against a JS loop and gradcheck (no ties)', async (_, dim, keepdim) => {
     const x = distinct(2, 3, 4);
     const dims = dim === undefined ? [0, 1, 2] : [(dim + 3) % 3];
-    await expectValues(x.max(dim, keepdim), reduceRef(await nd(x), dims, keepdim, (v) => Math.max(...v)));
-    await expectGradOk((t) => t.max(dim, keepdim), [x]);
+    await expectValues(x.amax(dim, keepdim), reduceRef(await nd(x), dims, keepdim, (v) => Math.max(...v)));
+    await expectGradOk((t) => t.amax(dim, keepdim), [x]);
   });
 
   test('of a transposed view', async () => {
     const x = distinct(3, 4);
-    await expectValues(x.T.max(1), reduceRef(transposeRef(await nd(x), 0, 1), [1], false, (v) => Math.max(...v)));
-    await expectGradOk((t) => t.T.max(1), [x]);
+    await expectValues(x.T.amax(1), reduceRef(transposeRef(await nd(x), 0, 1), [1], false, (v) => Math.max(...v)));
+    await expectGradOk((t) => t.T.amax(1), [x]);
   });
 
   test('ties share the gradient equally (like torch.amax)', async () => {
     const x = tensor([[1, 3, 3], [2, 2, 0]], { requiresGrad: true });
-    x.max(1).sum().backward();
+    x.amax(1).sum().backward();
     await expectValues(x.grad!, [0, 0.5, 0.5, 0.5, 0.5, 0]);
     const y = tensor([5, 1, 5, 5], { requiresGrad: true });
     y.max().backward();
     await expectValues(y.grad!, [1 / 3, 0, 1 / 3, 1 / 3], 1e-12);
     const z = tensor([[2, 2], [1, 2]], { requiresGrad: true });
-    z.max(0, true).mul(tensor([[10, 20]])).sum().backward();
+    z.amax(0, true).mul(tensor([[10, 20]])).sum().backward();
     await expectValues(z.grad!, [10, 10, 0, 10]);
   });
 });

@@ -19,7 +19,7 @@ const axisView = (shape: Shape, from: number, to = from + 1): AxisView => ({
   inner: sizeOf(shape.slice(to)),
 });
 
-function normalizeDims(op: string, dim: number | readonly number[] | undefined | null, ndim: number): number[] {
+export function normalizeDims(op: string, dim: number | readonly number[] | undefined | null, ndim: number): number[] {
   if (dim === undefined || dim === null) return Array.from({ length: ndim }, (_, i) => i);
   if (typeof dim !== 'number' && !Array.isArray(dim)) throw new Error(`${op}: dim must be a number or an array of numbers, got ${describe(dim)}`);
   const dims = (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim(op, d, ndim));
