@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { bceWithLogits, crossEntropyWithProbabilities, gather, linear, scaledSum, scatterAdd, squaredError } from '../ops/index.js';
 
 export { linear };
+export { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d, maxPool2dWithIndices, type AvgPool2dOptions, type Conv2dOptions, type MaxPool2dOptions } from '../ops/index.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 

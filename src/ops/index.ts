@@ -6,3 +6,5 @@ export { cat, contiguous, expand, narrow, reshape, t, transpose } from './views.
 export { gather, indexSelect, scatterAdd } from './indexing.js';
 export { linear } from './linear.js';
 export { bceWithLogits, crossEntropyWithProbabilities, squaredError } from './loss.js';
+export { conv2d, type Conv2dOptions } from './conv.js';
+export { adaptiveAvgPool2d, avgPool2d, maxPool2d, maxPool2dWithIndices, type AvgPool2dOptions, type MaxPool2dOptions } from './pool.js';
