@@ -94,6 +94,14 @@ export const opCases: Case[] = [
   ['crossEntropy with indices and smoothing', (l, t) => F.crossEntropy(l, t, { labelSmoothing: 0.1 }), [s(6, 5), index([0, 4, 2, 2, 1, 3])]],
   ['crossEntropy with probabilities', (l, p) => F.crossEntropy(l, p, { reduction: 'none' }), [s(4, 9), pos(4, 9)]],
   ['binaryCrossEntropyWithLogits', (l, t) => F.binaryCrossEntropyWithLogits(l.mul(20), t), [s(3, 7), pos(3, 7)]],
+  ['conv2d 3×3, padding 1, bias', (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), [s(2, 3, 9, 8), s(5, 3, 3, 3), s(5)]],
+  ['conv2d stride, dilation, groups', (x, w) => F.conv2d(x, w, null, { stride: [2, 1], dilation: [1, 2], padding: 2, groups: 2 }), [s(2, 4, 9, 10), s(6, 2, 3, 2)]],
+  ['conv2d depthwise', (x, w, b) => F.conv2d(x, w, b, { groups: 3, padding: 'same' }), [s(1, 3, 6, 7), s(3, 1, 3, 3), s(3)]],
+  ['maxPool2d 2', (x) => F.maxPool2d(x, 2), [s(2, 3, 8, 6)]],
+  ['maxPool2d 3, stride 2, padding 1, ceilMode', (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [s(2, 2, 9, 8)]],
+  ['maxPool2d indices', (x) => F.maxPool2dWithIndices(x, [2, 3], { dilation: [2, 1], stride: 1 }).indices, [s(1, 2, 7, 7)]],
+  ['avgPool2d countIncludePad false', (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), [s(2, 3, 9, 8)]],
+  ['adaptiveAvgPool2d', (x) => F.adaptiveAvgPool2d(x, [3, 2]), [s(2, 3, 7, 5)]],
 ];
 
 /** Second derivatives (createGraph), including a mixed one through matmul. */
@@ -109,6 +117,7 @@ export const secondOrderCases: Case[] = [
   ['logsumexp second derivative', (a) => grad(a.logsumexp(-1).sum(), a, { createGraph: true })[0].pow(2), [s(3, 5)]],
   ['cdist second derivative', (a, b) => grad(cdist(a, b).sum(), a, { createGraph: true })[0].pow(2), [s(4, 3), s(5, 3)]],
   ['matmul mixed second derivative', (a, b) => grad(a.matmul(b).pow(2).sum(), a, { createGraph: true })[0], [s(4, 3), s(3, 5)]],
+  ['conv2d mixed second derivative', (x, w) => grad(F.conv2d(x, w, null, { padding: 1 }).pow(2).sum(), w, { createGraph: true })[0], [s(2, 2, 5, 5), s(3, 2, 3, 3)]],
 ];
 
 /** The nn layers and losses of issue 10 §3 (composed of the ops above). */

@@ -14,6 +14,7 @@ export {
   l1Loss, nllLoss, binaryCrossEntropy, smoothL1Loss, huberLoss, klDiv, cosineEmbeddingLoss, contrastiveLoss,
   type LossOptions, type NllOptions, type BinaryCrossEntropyOptions, type SmoothL1Options, type HuberOptions, type KlDivOptions, type MarginOptions,
 } from './losses.js';
+export { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d, maxPool2dWithIndices, type AvgPool2dOptions, type Conv2dOptions, type MaxPool2dOptions } from '../ops/index.js';
 
 export const relu = (x: Tensor): Tensor => x.relu();
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();

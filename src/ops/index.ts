@@ -11,3 +11,5 @@ export { amax, amin, argmax, argmin, max, min, topk, type ValuesIndices } from '
 export { clamp, clampMax, clampMin, oneHot, where } from './select.js';
 export { cumsum, logsumexp, norm, std, var_, type VarOptions } from './stats.js';
 export { cdist, cosineSimilarity, normalize, type NormalizeOptions } from './distance.js';
+export { conv2d, type Conv2dOptions } from './conv.js';
+export { adaptiveAvgPool2d, avgPool2d, maxPool2d, maxPool2dWithIndices, type AvgPool2dOptions, type MaxPool2dOptions } from './pool.js';
