@@ -1,7 +1,15 @@
 // Argument checks for the public entry points: each error names the op, what it expected, what it
 // got, and where there is one, the fix.
 import { formatShape } from './shape.js';
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * Marks every tensor handle (see handle.ts). Tensors are recognised by this brand rather than by
+ * class so that this file, which device.ts and the handle itself use, stays below the tensor.
+ */
+export const tensorBrand: unique symbol = Symbol('webgrad.tensor');
+
+export const isTensor = (value: unknown): value is Tensor => typeof value === 'object' && value !== null && tensorBrand in value;
 
 /** A short description of any value, safe for bigints, symbols and cycles ("the string '3'"). */
 export function describe(value: unknown): string {
@@ -21,7 +29,7 @@ export function describe(value: unknown): string {
       return `a function${value.name ? ` (${value.name})` : ''}`;
   }
   if (value === null) return 'null';
-  if (value instanceof Tensor) return `a tensor ${formatShape(value.shape)}`;
+  if (isTensor(value)) return `a tensor ${formatShape(value.shape)}`;
   if (Array.isArray(value)) return `an array of ${value.length} item(s)`;
   const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
   return name && name !== 'Object' ? `a ${name}` : `an object with keys {${Object.keys(value as object).join(', ')}}`;
@@ -32,7 +40,7 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
 
 /** `value` as a tensor, or an error naming `what` of `op` (`hint` says how to make one). */
 export function checkTensor(op: string, what: string, value: unknown, hint = 'make one with tensor(...)'): Tensor {
-  if (value instanceof Tensor) return value;
+  if (isTensor(value)) return value;
   throw new Error(`${op}: ${what} must be a Tensor, got ${describe(value)}; ${hint}`);
 }
 

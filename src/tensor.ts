@@ -1,144 +1,23 @@
-// The tensor front: an immutable float32 n-d array on one device, a node of the autograd graph.
+// The tensor front: an immutable float32 n-d array on one device, a node of the autograd graph;
+// the handle it extends (handle.ts) holds the storage and graph state, this class the op methods.
 import { backward as runBackward } from './autograd/engine.js';
-import type { GradNode } from './autograd/node.js';
-import type { DeviceName, Storage } from './backend/backend.js';
+import type { DeviceName } from './backend/backend.js';
 import { sizesArg } from './check.js';
 import { getBackend } from './device.js';
-import { disposeAll, holds, keep, letFinalizersRun, registerHandle, SharedStorage, unregisterHandle } from './memory.js';
+import { TensorHandle } from './handle.js';
 import * as ops from './ops/index.js';
-import { contiguousLayout, formatShape, isContiguous, sizeOf, type Layout, type Shape } from './shape.js';
+import { contiguousLayout, formatShape, sizeOf } from './shape.js';
 
 export type Scalar = number;
 export type NestedArray = number | NestedArray[];
 
-export class Tensor {
-  readonly shape: Shape;
-  /** Gradient accumulated by backward(); null until then or after zeroing. */
-  grad: Tensor | null = null;
-  private node: GradNode | null = null;
-  private leafRequiresGrad = false;
-  private disposed = false;
-  /** For a leaf: the tensor gradients accumulate into (itself, or the leaf an alias stands for). */
-  private origin: Tensor = this;
-
-  private constructor(
-    readonly device: DeviceName,
-    private readonly shared: SharedStorage,
-    readonly layout: Layout,
-  ) {
-    this.shape = layout.shape;
-    registerHandle(this, shared);
-  }
-
-  /** @internal Wraps a freshly computed contiguous storage. */
-  static fromStorage(device: DeviceName, storage: Storage, layout: Layout): Tensor {
-    return new Tensor(device, new SharedStorage(device, getBackend(device), storage), layout);
-  }
-
-  /** @internal A new tensor sharing `base`'s storage through another layout. */
-  static view(base: Tensor, layout: Layout): Tensor {
-    return new Tensor(base.device, base.shared.retain(), layout);
-  }
-
-  get ndim(): number {
-    return this.shape.length;
-  }
-  get size(): number {
-    return sizeOf(this.shape);
-  }
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-  /** @internal The backend storage; throws once disposed. */
-  get storage(): Storage {
-    if (this.disposed) throw new Error(`tensor ${formatShape(this.shape)} was disposed; it can no longer be used`);
-    return this.shared.storage;
-  }
-  /** The op that produced this tensor (null for leaves). */
-  get gradFn(): GradNode | null {
-    return this.node;
-  }
-  /** @internal The leaf that gradients of this tensor accumulate into. */
-  get leaf(): Tensor {
-    return this.origin;
-  }
-  get isLeaf(): boolean {
-    return this.node === null;
-  }
-
-  get requiresGrad(): boolean {
-    return this.node !== null || this.origin.leafRequiresGrad;
-  }
-  set requiresGrad(value: boolean) {
-    if (!this.isLeaf) {
-      throw new Error(`requiresGrad can only be set on leaf tensors; ${formatShape(this.shape)} was computed by '${this.node!.name}' (use detach() first)`);
-    }
-    this.leafRequiresGrad = value;
-  }
-
-  /** @internal Marks this tensor as the output of `node`. */
-  recordedBy(node: GradNode): void {
-    this.node = node;
-    node.retain();
-  }
-
-  /** @internal Another handle on the same storage and graph position (saved for backward). */
-  alias(): Tensor {
-    const t = Tensor.view(this, this.layout);
-    t.node = this.node;
-    this.node?.retain();
-    t.origin = this.origin;
-    return keep(t);
-  }
-
-  isContiguous(): boolean {
-    return isContiguous(this.layout);
-  }
-
-  /** A tensor with the same data, cut from the graph. */
-  detach(): Tensor {
-    return Tensor.view(this, this.layout);
-  }
-
-  /** Frees the storage (once no view shares it) and the gradient (unless in `spare`). Any later use throws. */
-  dispose(spare?: ReadonlySet<unknown>): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    unregisterHandle(this, this.shared);
-    this.node?.drop();
-    disposeAll([this.grad], spare);
-    this.grad = null;
-  }
-
-  /** @internal Returned from tidy, a tensor keeps its gradient. */
-  [holds](): (Tensor | null)[] {
-    return [this.grad];
+export class Tensor extends TensorHandle {
+  static {
+    this.registerSpecies((device, shared, layout) => new Tensor(device, shared, layout));
   }
 
   async data(): Promise<Float32Array> {
     return Float32Array.from(await this.rawData());
-  }
-
-  /**
-   * @internal The values as the backend holds them (float64 on the CPU reference backend). The
-   * read starts now; the answer comes after a macrotask turn, in which forgotten tensors are freed.
-   */
-  async rawData(): Promise<Float32Array | Float64Array> {
-    const [values] = await Promise.all([this.read(), letFinalizersRun()]);
-    return values;
-  }
-
-  private async read(): Promise<Float32Array | Float64Array> {
-    const storage = this.storage;
-    const whole = this.layout.offset === 0 && this.isContiguous() && storage.length === this.size;
-    if (whole) return getBackend(this.device).read(storage);
-    const backend = getBackend(this.device);
-    const copy = backend.unary('copy', storage, this.layout, 0);
-    try {
-      return await backend.read(copy);
-    } finally {
-      backend.release(copy);
-    }
   }
 
   async array(): Promise<NestedArray> {
@@ -168,14 +47,10 @@ export class Tensor {
     runBackward(this, gradient, options);
   }
 
-  toString(): string {
-    return `Tensor(${formatShape(this.shape)}, device=${this.device}${this.requiresGrad ? ', requiresGrad' : ''}${this.disposed ? ', disposed' : ''})`;
+  override toString(): string {
+    return `Tensor(${formatShape(this.shape)}, device=${this.device}${this.requiresGrad ? ', requiresGrad' : ''}${this.isDisposed ? ', disposed' : ''})`;
   }
 
-  /** @internal A new contiguous tensor of `shape` holding `value` everywhere. */
-  static filled(device: DeviceName, shape: Shape, value: number): Tensor {
-    return Tensor.fromStorage(device, getBackend(device).fill(sizeOf(shape), value), contiguousLayout(shape));
-  }
   zerosLike(): Tensor {
     return Tensor.filled(this.device, this.shape, 0);
   }

@@ -12,9 +12,9 @@ const F = nn.functional;
 type Spec = { op: 'conv2d' | 'maxPool2d' | 'avgPool2d' | 'adaptiveAvgPool2d'; shapes: number[][]; options: Record<string, unknown>; ties?: boolean };
 type Case = [name: string, spec: Spec, fn: (...xs: Tensor[]) => Tensor | { values: Tensor; indices: Tensor }];
 
-const conv = (name: string, shapes: number[][], options: F.Conv2dOptions = {}): Case => [
+const conv = (name: string, shapes: number[][], options: nn.functional.Conv2dOptions = {}): Case => [
   `conv2d ${name}`,
-  { op: 'conv2d', shapes, options },
+  { op: 'conv2d', shapes, options: { ...options } },
   (x, w, b) => F.conv2d(x, w, b, options),
 ];
 
@@ -164,7 +164,7 @@ describe('argument errors', () => {
     ['kernel too large', () => F.conv2d(x(), w(4, 3, 9, 3)), /padded input size per channel: \(8 x 8\). Kernel size: \(9 x 3\)/],
     ['bad stride', () => F.conv2d(x(), w(4, 3, 3, 3), null, { stride: 0 }), /stride must be an integer ≥ 1/],
     ["'same' with stride", () => F.conv2d(x(), w(4, 3, 3, 3), null, { padding: 'same', stride: 2 }), /'same' is not supported for strided/],
-    ['unknown option', () => F.conv2d(x(), w(4, 3, 3, 3), null, { strides: 2 } as F.Conv2dOptions), /unknown option\(s\) 'strides'/],
+    ['unknown option', () => F.conv2d(x(), w(4, 3, 3, 3), null, { strides: 2 } as nn.functional.Conv2dOptions), /unknown option\(s\) 'strides'/],
     ['pool padding over half the kernel', () => F.maxPool2d(x(), 2, { padding: 2 }), /pad should be smaller than or equal to half of kernel size/],
     ['pool output too small', () => F.avgPool2d(x(), 9), /output size \(3x0x0\) is too small/],
     ['adaptive output size', () => F.adaptiveAvgPool2d(x(), 0), /outputSize must be a positive integer/],

@@ -16,7 +16,7 @@ export function makeInputs(specs: readonly InputSpec[]): Float32Array[] {
 export async function expectClose(actual: Tensor, expected: Tensor, tolerance = 1e-4, what = 'value'): Promise<void> {
   expect(actual.shape, `${what} shape`).toEqual(expected.shape);
   const [a, e] = [await actual.data(), await expected.rawData()];
-  const scale = e.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+  const scale = Array.from(e, Math.abs).reduce((m, v) => Math.max(m, v), 1);
   let worst = 0;
   let at = -1;
   e.forEach((v, i) => {

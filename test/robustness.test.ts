@@ -24,7 +24,7 @@ describe('optimizer options (item 13)', () => {
   test('unknown option keys are refused naming the known ones, for the optimizer and for a group', () => {
     const p = leaf([1], 'reference');
     expect(() => new optim.Adam([p], { lR: 0.5 } as object)).toThrow("Adam: unknown option(s) 'lR'; the options are lr, betas, eps, weightDecay, amsgrad");
-    expect(() => new optim.SGD([{ params: [p], momentun: 0.9 }], { lr: 0.1 })).toThrow("SGD: param group 0: unknown option(s) 'momentun'; the options are params, lr, momentum");
+    expect(() => new optim.SGD([{ params: [p], momentun: 0.9 } as { params: Tensor[] }], { lr: 0.1 })).toThrow("SGD: param group 0: unknown option(s) 'momentun'; the options are params, lr, momentum");
     expect(() => new optim.Adam([p], '0.1' as unknown as number)).toThrow('Adam: options must be an object {lr, betas, eps, weightDecay, amsgrad}, got the string "0.1"');
   });
 
@@ -48,7 +48,7 @@ describe('optimizer options (item 13)', () => {
 
   test('SGD without lr says how to give one', () => {
     const p = leaf([1], 'reference');
-    expect(() => new (optim.SGD as new (ps: Tensor[]) => optim.SGD)([p])).toThrow('SGD: lr is required: new SGD(params, 0.01) or new SGD(params, { lr: 0.01, momentum: 0.9 })');
+    expect(() => new (optim.SGD as unknown as new (ps: Tensor[]) => optim.SGD)([p])).toThrow('SGD: lr is required: new SGD(params, 0.01) or new SGD(params, { lr: 0.01, momentum: 0.9 })');
   });
 });
 

@@ -4,7 +4,8 @@ import { getBackend } from '../device.js';
 import { tidy } from '../memory.js';
 import { normalValues } from '../random.js';
 import { contiguousLayout, formatShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { TensorHandle } from '../handle.js';
+import type { Tensor } from '../tensor.js';
 import { grad } from './engine.js';
 
 export interface GradcheckOptions {
@@ -14,7 +15,7 @@ export interface GradcheckOptions {
 }
 
 const referenceTensor = (values: Float64Array, like: Tensor, requiresGrad: boolean): Tensor => {
-  const t = Tensor.fromStorage('reference', getBackend('reference').upload(values), contiguousLayout(like.shape));
+  const t = TensorHandle.fromStorage('reference', getBackend('reference').upload(values), contiguousLayout(like.shape));
   t.requiresGrad = requiresGrad;
   return t;
 };

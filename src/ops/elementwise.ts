@@ -3,9 +3,10 @@
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { describe } from '../check.js';
 import { broadcastShapes, expandLayout } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { TensorHandle } from '../handle.js';
+import type { Tensor } from '../tensor.js';
 import { apply, defineOp, type OpDef } from './op.js';
-import { sumTo } from './reduce.js';
+import { sumTo } from './sum-to.js';
 
 type Backward = NonNullable<OpDef<number>['backward']>;
 
@@ -62,7 +63,7 @@ export const binaryOps = {
   // d/da aᵇ = b·aᵇ⁻¹ and d/db aᵇ = aᵇ·log a, with PyTorch's zeros where b = 0 (for a) and where
   // a = 0 ≤ b (for b): there the exponent b − 1 becomes 0 and log's argument 1, avoiding 0·∞.
   pow: binaryOp('pow', (g, { inputs: [a, b], output, needsGrad }) => {
-    const zero = Tensor.filled(a.device, [], 0);
+    const zero = TensorHandle.filled(a.device, [], 0);
     return [
       needsGrad[0] ? sumTo(g.mul(b).mul(pow(a, b.add(equal(b, zero)).sub(1))), a.shape) : null,
       needsGrad[1] ? sumTo(g.mul(output).mul(a.add(equal(a, zero).mul(greaterThan(b, 0, true))).log()), b.shape) : null,
@@ -83,7 +84,7 @@ const scalarOrTensor =
   (withTensor: OpDef<void>, withScalar: (x: Tensor, s: number) => Tensor) =>
   (a: Tensor, b: Tensor | number): Tensor => {
     if (typeof b === 'number') return withScalar(a, b);
-    if (!(b instanceof Tensor)) throw new Error(`${withTensor.name}: the other operand must be a Tensor or a number, got ${describe(b)}; make a tensor with tensor(...)`);
+    if (!(b instanceof TensorHandle)) throw new Error(`${withTensor.name}: the other operand must be a Tensor or a number, got ${describe(b)}; make a tensor with tensor(...)`);
     return apply(withTensor, [a, b], undefined);
   };
 
@@ -106,7 +107,7 @@ export const sub = scalarOrTensor(binaryOps.sub, (x, s) => apply(unaryOps.addS, 
 export const mul = scalarOrTensor(binaryOps.mul, (x, s) => apply(unaryOps.mulS, [x], s));
 export const div = scalarOrTensor(binaryOps.div, (x, s) => apply(unaryOps.mulS, [x], 1 / s));
 export const pow = scalarOrTensor(binaryOps.pow, (x, p) => apply(unaryOps.powS, [x], p));
-export const maximum = scalarOrTensor(binaryOps.maximum, (x, s) => apply(binaryOps.maximum, [x, Tensor.filled(x.device, [], s)], undefined));
+export const maximum = scalarOrTensor(binaryOps.maximum, (x, s) => apply(binaryOps.maximum, [x, TensorHandle.filled(x.device, [], s)], undefined));
 
 /** 1 where a > b (a ≥ b with orEqual), else 0; not differentiable. */
 export function greaterThan(a: Tensor, b: Tensor | number, orEqual = false): Tensor {

@@ -5,15 +5,16 @@
 import type { DeviceName } from '../backend/backend.js';
 import { getBackend } from '../device.js';
 import { contiguousLayout, type Shape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { TensorHandle } from '../handle.js';
+import type { Tensor } from '../tensor.js';
 import { equal, greaterThan, rsub } from './elementwise.js';
 
 /** A constant tensor of `shape` holding `values` (row-major), on `device`. */
 export const constant = (device: DeviceName, values: Float32Array, shape: Shape): Tensor =>
-  Tensor.fromStorage(device, getBackend(device).upload(values), contiguousLayout(shape));
+  TensorHandle.fromStorage(device, getBackend(device).upload(values), contiguousLayout(shape));
 
 /** A 0-d constant on `device`. */
-export const scalar = (device: DeviceName, value: number): Tensor => Tensor.filled(device, [], value);
+export const scalar = (device: DeviceName, value: number): Tensor => TensorHandle.filled(device, [], value);
 
 /** 0, 1, …, n − 1 laid along `dim` of a tensor of rank `ndim` (size 1 elsewhere), to broadcast. */
 export function positions(device: DeviceName, n: number, dim: number, ndim: number, from = 0, step = 1): Tensor {

@@ -6,7 +6,7 @@ import { checkTensor } from '../check.js';
 import { broadcastShapes, coalesce, formatShape, sizeOf, type Layout, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp } from './op.js';
-import { sumTo } from './reduce.js';
+import { sumTo } from './sum-to.js';
 
 /** `x`'s layout broadcast to `batch` leading dims and flattened to [batch, rows, cols], copying if needed. */
 function batchedOperands(backend: Backend, a: Tensor, b: Tensor, batch: Shape): { a: [Storage, Layout]; b: [Storage, Layout]; temporaries: Storage[] } {

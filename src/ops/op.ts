@@ -5,7 +5,8 @@ import type { Backend, Storage } from '../backend/backend.js';
 import { checkTensor } from '../check.js';
 import { getBackend } from '../device.js';
 import { contiguousLayout, formatShape, type Layout, type Shape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { TensorHandle } from '../handle.js';
+import type { Tensor } from '../tensor.js';
 
 /** A forward result that views an input's storage instead of allocating (reshape, transpose, …). */
 export interface View {
@@ -42,7 +43,7 @@ export function apply<P>(def: OpDef<P>, inputs: readonly Tensor[], params: P): T
   const shape = def.shape(inputs, params);
   const device = inputs[0].device;
   const result = def.forward(getBackend(device), inputs, params, shape);
-  const output = 'of' in result ? Tensor.view(result.of, result.layout) : Tensor.fromStorage(device, result, contiguousLayout(shape));
+  const output = 'of' in result ? TensorHandle.view(result.of, result.layout) : TensorHandle.fromStorage(device, result, contiguousLayout(shape));
   const backward = def.backward;
   if (backward && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     const node = new GradNode(def.name, inputs, (g, ctx) => backward(g, ctx, params));

@@ -72,7 +72,7 @@ export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: M
     const fixed = windows.detach();
     // The first maximum has the largest k − position among the maxima.
     const rank = hostTensor(x.device, Float64Array.from({ length: k }, (_, i) => k - i), [k, 1]);
-    const first = rsub(equal(fixed, fixed.max(2, true)).mul(rank).max(2, true), k);
+    const first = rsub(equal(fixed, fixed.amax(2, true)).mul(rank).amax(2, true), k);
     const where = hostTensor(x.device, windowIndex(x.shape[2], x.shape[3], rows, cols), [1, 1, k, l]);
     return {
       values: planes(geo, windows.gather(2, first)),

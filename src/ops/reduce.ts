@@ -82,14 +82,6 @@ export function mean(x: Tensor, dim?: number | readonly number[] | null, keepdim
   return apply(sumOp, [x], { dims, keepdim, scale: 1 / count });
 }
 
-/** Sums `g` over the dims that broadcasting expanded, giving it `shape` (the backward of broadcast). */
-export function sumTo(g: Tensor, shape: Shape): Tensor {
-  if (g.shape.length === shape.length && g.shape.every((s, i) => s === shape[i])) return g;
-  const lead = g.ndim - shape.length;
-  const dims = g.shape.map((_, i) => i).filter((i) => i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1));
-  return sum(g, dims, true).reshape(shape);
-}
-
 const maxOp = defineOp<ReduceParams>({
   name: 'max',
   shape: ([x], { dims, keepdim }) => {

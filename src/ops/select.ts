@@ -2,10 +2,10 @@
 // and gathers from them by the condition, so a NaN or ∞ in the branch not taken never reaches the
 // result or the gradient (c·a + (1 − c)·b would turn it into NaN); clamp is built on it.
 import { noGrad } from '../autograd/node.js';
-import { checkTensor, describe } from '../check.js';
+import { checkTensor, describe, isTensor } from '../check.js';
 import { tidy } from '../memory.js';
 import { broadcastShapes, formatShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { maximum, neg } from './elementwise.js';
 import { gather } from './indexing.js';
 import { eq, ge, gt, isNan, le, lt, not, positions, scalar } from './masks.js';
@@ -58,14 +58,14 @@ export function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | nu
       const low = lo === null ? x : maximum(x, lo);
       const value = hi === null ? low : neg(maximum(neg(low), typeof hi === 'number' ? -hi : neg(hi)));
       const real = not(isNan(value));
-      const above = hi instanceof Tensor ? gt(x, hi) : null;
-      const crossed = hi instanceof Tensor && lo !== null ? lt(hi, lo) : null;
+      const above = isTensor(hi) ? gt(x, hi) : null;
+      const crossed = isTensor(hi) && lo !== null ? lt(hi, lo) : null;
       const aboveMin = lo === null ? null : ge(x, lo);
       const belowMax = hi === null ? null : le(x, hi);
       return {
         value,
         toMax: above && (crossed ? above.add(crossed).sub(above.mul(crossed)) : above).mul(real),
-        toMin: lo instanceof Tensor ? (hi === null ? lt(x, lo) : lt(x, lo).mul(lt(lo, hi))).mul(real) : null,
+        toMin: isTensor(lo) ? (hi === null ? lt(x, lo) : lt(x, lo).mul(lt(lo, hi))).mul(real) : null,
         toX: aboveMin && belowMax ? aboveMin.mul(belowMax) : (aboveMin ?? belowMax)!,
       };
     });

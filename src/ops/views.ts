@@ -4,7 +4,7 @@ import { checkTensor, describe } from '../check.js';
 import { contiguousLayout, formatShape, isContiguous, normalizeDim, sizeOf, type Layout, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp } from './op.js';
-import { sumTo } from './reduce.js';
+import { sumTo } from './sum-to.js';
 
 function inferShape(x: Tensor, shape: readonly number[]): number[] {
   const unknown = shape.filter((s) => s === -1).length;

@@ -6,7 +6,8 @@
 import { describe } from '../check.js';
 import { getBackend } from '../device.js';
 import { contiguousLayout, formatShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { TensorHandle } from '../handle.js';
+import type { Tensor } from '../tensor.js';
 import { cat } from './views.js';
 
 export type Pair = number | readonly [number, number];
@@ -44,7 +45,7 @@ export function batched(op: string, x: Tensor): { x: Tensor; unbatched: boolean 
 
 /** A tensor of host values on `device` (float64 where the backend keeps it; indices are exact integers). */
 export function hostTensor(device: Tensor['device'], values: Float64Array, shape: readonly number[]): Tensor {
-  return Tensor.fromStorage(device, getBackend(device).upload(values), contiguousLayout(shape));
+  return TensorHandle.fromStorage(device, getBackend(device).upload(values), contiguousLayout(shape));
 }
 
 /**
@@ -78,7 +79,7 @@ export function unfold(x: Tensor, rows: Axis, cols: Axis, padValue: number): Ten
   const index = windowIndex(h, w, rows, cols);
   const padded = index.includes(-1);
   const flat = x.reshape([n, c, plane]);
-  const source = padded ? cat([flat, Tensor.filled(x.device, [n, c, 1], padValue)], 2) : flat;
+  const source = padded ? cat([flat, TensorHandle.filled(x.device, [n, c, 1], padValue)], 2) : flat;
   const picks = index.map((i) => (i < 0 ? plane : i));
   return source.indexSelect(2, hostTensor(x.device, picks, [index.length])).reshape([n, c, rows.kernel * cols.kernel, rows.out * cols.out]);
 }
