@@ -64,6 +64,7 @@ export class Tensor extends TensorHandle {
   mul(other: Tensor | Scalar): Tensor { return ops.mul(this, other); }
   div(other: Tensor | Scalar): Tensor { return ops.div(this, other); }
   maximum(other: Tensor | Scalar): Tensor { return ops.maximum(this, other); }
+  minimum(other: Tensor | Scalar): Tensor { return ops.minimum(this, other); }
   pow(exponent: Tensor | Scalar): Tensor { return ops.pow(this, exponent); }
   neg(): Tensor { return ops.neg(this); }
   exp(): Tensor { return ops.exp(this); }
@@ -73,6 +74,21 @@ export class Tensor extends TensorHandle {
   relu(): Tensor { return ops.relu(this); }
   sigmoid(): Tensor { return ops.sigmoid(this); }
   tanh(): Tensor { return ops.tanh(this); }
+  softplus(): Tensor { return ops.softplus(this); }
+  sin(): Tensor { return ops.sin(this); }
+  cos(): Tensor { return ops.cos(this); }
+  square(): Tensor { return ops.square(this); }
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  log1p(): Tensor { return ops.log1p(this); }
+  expm1(): Tensor { return ops.expm1(this); }
+
+  // Comparisons: float 0/1 masks (1 where true), not differentiable; NaN compares false except in ne.
+  eq(other: Tensor | Scalar): Tensor { return ops.eq(this, other); }
+  ne(other: Tensor | Scalar): Tensor { return ops.ne(this, other); }
+  gt(other: Tensor | Scalar): Tensor { return ops.gt(this, other); }
+  ge(other: Tensor | Scalar): Tensor { return ops.ge(this, other); }
+  lt(other: Tensor | Scalar): Tensor { return ops.lt(this, other); }
+  le(other: Tensor | Scalar): Tensor { return ops.le(this, other); }
 
   // Linear algebra.
   matmul(other: Tensor): Tensor { return ops.matmul(this, other); }

@@ -8,26 +8,6 @@
 namespace webgrad {
 namespace {
 
-// JS `x ** a` (the reference's powS and pow): like pow except a NaN exponent always gives NaN and
-// (±1) ** ±Infinity is NaN (C's pow gives 1 for both).
-inline float js_pow(float x, float a) {
-  if (a == 2.0f) return x * x;
-  if (a == 1.0f) return x;
-  if (std::isnan(a) || (std::isinf(a) && std::fabs(x) == 1.0f)) return NAN;
-  return std::pow(x, a);
-}
-
-// tanh from one double exp (glibc's tanhf and expm1f are several times slower than exp): in double,
-// (e − 1)/(e + 1) loses nothing a float result keeps for |x| ≥ 1e-4, and below that tanh x rounds
-// to x. ±1 beyond |x| = 9, where float tanh is ±1 anyway. NaN stays NaN.
-inline float fast_tanh(float x) {
-  const float a = std::fabs(x);
-  if (a < 1e-4f) return x;
-  if (a > 9.0f) return std::copysign(1.0f, x);
-  const double e = std::exp(2.0 * a);
-  return std::copysign(static_cast<float>((e - 1.0) / (e + 1.0)), x);
-}
-
 template <class F>
 void run_unary(const float* x, const StridedLoop<2>& loop, float* out, int64_t grain, F f) {
   parallel(loop.size, grain, [&](int64_t begin, int64_t end) {
@@ -79,25 +59,10 @@ void unary(UnaryOp op, double alpha, Span x, const View& xv, Span out) {
   const float* s = x.data;
   float* o = out.data;
   switch (op) {
-    case UnaryOp::Copy: return run_unary(s, loop, o, kGrainCheap, [](float v) { return v; });
-    case UnaryOp::Neg: return run_unary(s, loop, o, kGrainCheap, [](float v) { return -v; });
-    case UnaryOp::Exp: return run_unary(s, loop, o, kGrainHeavy, [](float v) { return std::exp(v); });
-    case UnaryOp::Log: return run_unary(s, loop, o, kGrainHeavy, [](float v) { return std::log(v); });
-    case UnaryOp::Sqrt: return run_unary(s, loop, o, kGrainCheap, [](float v) { return std::sqrt(v); });
-    case UnaryOp::Abs: return run_unary(s, loop, o, kGrainCheap, [](float v) { return std::fabs(v); });
-    case UnaryOp::Sign: return run_unary(s, loop, o, kGrainCheap, [](float v) { return v > 0 ? 1.0f : v < 0 ? -1.0f : v; });
-    case UnaryOp::Relu: return run_unary(s, loop, o, kGrainCheap, [](float v) { return v <= 0 ? 0.0f : v; });  // NaN stays NaN
-    case UnaryOp::Sigmoid: return run_unary(s, loop, o, kGrainHeavy, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
-    case UnaryOp::Tanh: return run_unary(s, loop, o, kGrainHeavy, [](float v) { return fast_tanh(v); });
-    case UnaryOp::Softplus:  // max(x, 0) + log1p(exp(−|x|)): no overflow, NaN stays NaN
-      return run_unary(s, loop, o, kGrainHeavy, [](float v) { return (v > 0 || v != v ? v : 0.0f) + std::log1p(std::exp(-std::fabs(v))); });
-    case UnaryOp::AddS: return run_unary(s, loop, o, kGrainCheap, [a](float v) { return v + a; });
-    case UnaryOp::MulS: return run_unary(s, loop, o, kGrainCheap, [a](float v) { return v * a; });
-    case UnaryOp::RsubS: return run_unary(s, loop, o, kGrainCheap, [a](float v) { return a - v; });
-    case UnaryOp::RdivS: return run_unary(s, loop, o, kGrainCheap, [a](float v) { return a / v; });
-    case UnaryOp::PowS: return run_unary(s, loop, o, a == 2.0f || a == 1.0f ? kGrainCheap : kGrainHeavy, [a](float v) { return js_pow(v, a); });
-    case UnaryOp::GtS:  // compared in double, as the reference does (alpha need not be a float)
-      return run_unary(s, loop, o, kGrainCheap, [alpha](float v) { return static_cast<double>(v) > alpha ? 1.0f : 0.0f; });
+#define WEBGRAD_UNARY_CASE(name, grain, ...) \
+  case UnaryOp::name: return run_unary(s, loop, o, kGrain##grain, [&](float v) { return static_cast<float>(__VA_ARGS__); });
+    WEBGRAD_UNARY_OPS(WEBGRAD_UNARY_CASE)
+#undef WEBGRAD_UNARY_CASE
     default: fail("unknown unary op " + std::to_string(static_cast<int>(op)));
   }
 }
@@ -113,15 +78,10 @@ void binary(BinaryOp op, Span a, const View& av, Span b, const View& bv, Span ou
   const float *x = a.data, *y = b.data;
   float* o = out.data;
   switch (op) {
-    case BinaryOp::Add: return run_binary(x, y, loop, o, [](float p, float q) { return p + q; });
-    case BinaryOp::Sub: return run_binary(x, y, loop, o, [](float p, float q) { return p - q; });
-    case BinaryOp::Mul: return run_binary(x, y, loop, o, [](float p, float q) { return p * q; });
-    case BinaryOp::Div: return run_binary(x, y, loop, o, [](float p, float q) { return p / q; });
-    case BinaryOp::Pow: return run_binary(x, y, loop, o, js_pow);
-    case BinaryOp::Maximum:  // NaN in either operand gives NaN (the reference's rule)
-      return run_binary(x, y, loop, o, [](float p, float q) { return p >= q || p != p ? p : q; });
-    case BinaryOp::Gt: return run_binary(x, y, loop, o, [](float p, float q) { return p > q ? 1.0f : 0.0f; });
-    case BinaryOp::Eq: return run_binary(x, y, loop, o, [](float p, float q) { return p == q ? 1.0f : 0.0f; });
+#define WEBGRAD_BINARY_CASE(name, ...) \
+  case BinaryOp::name: return run_binary(x, y, loop, o, [](float p, float q) { return static_cast<float>(__VA_ARGS__); });
+    WEBGRAD_BINARY_OPS(WEBGRAD_BINARY_CASE)
+#undef WEBGRAD_BINARY_CASE
     default: fail("unknown binary op " + std::to_string(static_cast<int>(op)));
   }
 }

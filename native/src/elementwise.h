@@ -1,15 +1,19 @@
-// Elementwise kernels over strided views: unary (incl. the scalar-operand ops), binary, fill.
+// Elementwise kernels over strided views: unary (incl. the scalar-operand ops), binary, fill. The
+// ops themselves are the tables of elementwise_ops.h.
 #pragma once
+#include "elementwise_ops.h"
 #include "view.h"
 
 namespace webgrad {
 
-// The order is the addon's op code; the names are exported so the TypeScript side maps by name.
-enum class UnaryOp { Copy, Neg, Exp, Log, Sqrt, Abs, Sign, Relu, Sigmoid, Tanh, Softplus, AddS, MulS, RsubS, RdivS, PowS, GtS, Count };
-inline constexpr const char* kUnaryOpNames[] = {"copy", "neg",      "exp",  "log",  "sqrt",  "abs",   "sign",  "relu", "sigmoid",
-                                                "tanh", "softplus", "addS", "mulS", "rsubS", "rdivS", "powS", "gtS"};
-enum class BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Gt, Eq, Count };
-inline constexpr const char* kBinaryOpNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "gt", "eq"};
+#define WEBGRAD_ENUM_ENTRY(name, ...) name,
+#define WEBGRAD_NAME_ENTRY(name, ...) #name,
+enum class UnaryOp { WEBGRAD_UNARY_OPS(WEBGRAD_ENUM_ENTRY) Count };
+inline constexpr const char* kUnaryOpNames[] = {WEBGRAD_UNARY_OPS(WEBGRAD_NAME_ENTRY)};
+enum class BinaryOp { WEBGRAD_BINARY_OPS(WEBGRAD_ENUM_ENTRY) Count };
+inline constexpr const char* kBinaryOpNames[] = {WEBGRAD_BINARY_OPS(WEBGRAD_NAME_ENTRY)};
+#undef WEBGRAD_ENUM_ENTRY
+#undef WEBGRAD_NAME_ENTRY
 
 /** out (contiguous, x's shape) = op(x, alpha). */
 void unary(UnaryOp op, double alpha, Span x, const View& xv, Span out);

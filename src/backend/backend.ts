@@ -12,13 +12,8 @@ export interface Storage {
   readonly length: number;
 }
 
-/** y = f(x, alpha); `alpha` is the scalar operand of the `*S` ops (x + alpha, x ** alpha, …). */
-export type UnaryOp =
-  | 'copy' | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'softplus'
-  | 'addS' | 'mulS' | 'rsubS' | 'rdivS' | 'powS' | 'gtS';
-
-/** Elementwise on two operands of one shape (the op table expands broadcasts to stride-0 views). */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'gt' | 'eq';
+export type { BinaryOp, UnaryOp } from './elementwise-ops.js';
+import type { BinaryOp, UnaryOp } from './elementwise-ops.js';
 
 export type ReduceOp = 'sum' | 'max';
 
@@ -94,6 +89,7 @@ export interface SgdTensor extends OptimizerTensor {
   readonly momentumBuffer: StorageSlice | null;
 }
 
+/** The primitives every backend implements, then the optional fused kernels. */
 export interface Backend {
   readonly name: DeviceName;
   /** Human-readable adapter or machine description. */
@@ -110,16 +106,12 @@ export interface Backend {
   unary(op: UnaryOp, x: Storage, layout: Layout, alpha: number): Storage;
   binary(op: BinaryOp, a: Storage, al: Layout, b: Storage, bl: Layout): Storage;
   /**
-   * Reduces a contiguous tensor along the middle axis of `view`: out is [outer, inner]. A sum is
-   * multiplied by `scale` (1/size makes it a mean in the same launch).
+   * Reduces `dims` (sorted, distinct; none: a copy) of a view: out is contiguous, the view's shape
+   * without them. A sum is multiplied by `scale` (1/count makes it a mean in the same launch).
    */
-  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView, scale?: number): Storage;
-  /** alpha · Σ (a − b)² over two views of one shape, as one value: mseLoss's forward. */
-  squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage;
-  /** alpha · (a − b) · g for two views of one shape and the one value g[gOffset]: mseLoss's gradient. */
-  squaredErrorGrad(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage;
-  /** Softmax (or log-softmax) of a contiguous tensor along the middle axis of `view`. */
-  softmax(x: Storage, offset: number, view: AxisView, log: boolean): Storage;
+  reduce(op: ReduceOp, x: Storage, layout: Layout, dims: readonly number[], scale?: number): Storage;
+  /** Softmax (or log-softmax) of a view along `dim`: out is contiguous, the view's shape. */
+  softmax(x: Storage, layout: Layout, dim: number, log: boolean): Storage;
   /** Contiguous [batch, m, n]. */
   matmul(a: Storage, b: Storage, args: MatmulArgs): Storage;
   /** Writes src (viewed by srcLayout) into dst at dstLayout (same shape); dst may be strided. */
@@ -129,12 +121,19 @@ export interface Backend {
   /** Zeros of `shape`, then out[i with i[dim] = index[i…]] += src[i…] for every i of index's shape. */
   scatterAdd(shape: Shape, dim: number, index: Storage, il: Layout, src: Storage, sl: Layout): Storage;
 
+  // Fused kernels a backend may offer: src/ops and src/optim compose the primitives above where it
+  // does not (the reference backend offers none, so it stays the plain spec of the primitives).
+  /** alpha · Σ (a − b)² over two views of one shape, as one value: mseLoss's forward. */
+  squaredErrorSum?(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage;
+  /** alpha · (a − b) · g for two views of one shape and the one value g[gOffset]: mseLoss's gradient. */
+  squaredErrorGrad?(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage;
+
   // In-place multi-tensor optimizer updates: one call updates every tensor given with one set of
   // constants (a parameter group's parameters at one step count), as if one after another; a
   // backend batches them into few kernel launches. Each tensor's θ and state slices hold its
   // gradient's element count.
   /** Adam(W): updates θ, expAvg, expAvgSq and, for amsgrad, maxExpAvgSq. */
-  adamStep(tensors: readonly AdamTensor[], hyper: AdamHyper): void;
+  adamStep?(tensors: readonly AdamTensor[], hyper: AdamHyper): void;
   /** SGD: updates θ and, with momentum, the momentum buffer. */
-  sgdStep(tensors: readonly SgdTensor[], hyper: SgdHyper): void;
+  sgdStep?(tensors: readonly SgdTensor[], hyper: SgdHyper): void;
 }

@@ -1,8 +1,9 @@
 // nn.functional: the stateless forms of layers, activations and losses.
 import { checkChoice, checkOptions, checkTensor, describe } from '../check.js';
-import { full, rand } from '../creation.js';
+import { rand } from '../creation.js';
 import { tidy } from '../memory.js';
-import { bceWithLogits, crossEntropyWithProbabilities, equal, gather, greaterThan, linear, scaledSum, scatterAdd, sign, squaredError } from '../ops/index.js';
+import * as ops from '../ops/index.js';
+import { bceWithLogits, crossEntropyWithProbabilities, eq, gather, ge, linear, scaledSum, scatterAdd, squaredError } from '../ops/index.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputAndTarget, checkReduction, checkSameShape, reduce, type Reduction } from './reduction.js';
@@ -22,10 +23,37 @@ export const tanh = (x: Tensor): Tensor => x.tanh();
 export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
 export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 
-/** max(0, x) + negativeSlope · min(0, x) (torch.nn.functional.leaky_relu); composed until a primitive lands. */
+/** x for x > 0, else negativeSlope·x (torch.nn.functional.leaky_relu). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) throw new Error(`leakyRelu: negativeSlope must be a finite number, got ${describe(negativeSlope)}`);
-  return tidy(() => x.relu().sub(x.neg().relu().mul(negativeSlope)));
+  checkTensor('leakyRelu', 'input', x);
+  return ops.leakyRelu(x, finite('leakyRelu', 'negativeSlope', negativeSlope));
+}
+
+/** x for x > 0, else alpha·(eˣ − 1) (torch.nn.functional.elu). */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  checkTensor('elu', 'input', x);
+  return ops.elu(x, finite('elu', 'alpha', alpha));
+}
+
+export interface SoftplusOptions {
+  /** softplus(βx)/β (default 1). */
+  beta?: number;
+  /** Above it, βx is returned as is, as PyTorch does (default 20). */
+  threshold?: number;
+}
+
+/** log(1 + e^(βx))/β, linear where βx > threshold (torch.nn.functional.softplus). */
+export function softplus(x: Tensor, options?: SoftplusOptions): Tensor {
+  checkTensor('softplus', 'input', x);
+  const { beta = 1, threshold = 20 } = checkOptions('softplus', options, ['beta', 'threshold']);
+  finite('softplus', 'beta', beta);
+  finite('softplus', 'threshold', threshold);
+  if (beta === 0) throw new Error('softplus: beta must be non-zero, got 0');
+  return tidy(() => {
+    const bx = beta === 1 ? x : x.mul(beta);
+    const smooth = beta === 1 ? bx.softplus() : bx.softplus().div(beta);
+    return ops.where(bx.gt(threshold), x, smooth);
+  });
 }
 
 export interface GeluOptions {
@@ -34,29 +62,20 @@ export interface GeluOptions {
 }
 
 /**
- * GELU (torch.nn.functional.gelu): x·Φ(x), Φ(x) = ½·(1 + erf(x/√2)); or with approximate 'tanh',
- * ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Composed of tensor ops until a primitive lands.
+ * GELU (torch.nn.functional.gelu): x·Φ(x), Φ(x) = ½·(1 + erf(x/√2)), one kernel; or with
+ * approximate 'tanh', ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), composed.
  */
 export function gelu(x: Tensor, options?: GeluOptions): Tensor {
+  checkTensor('gelu', 'input', x);
   const { approximate = 'none' } = checkOptions('gelu', options, ['approximate']);
   checkChoice('gelu', 'approximate', approximate, ['none', 'tanh']);
-  return tidy(() => {
-    if (approximate === 'tanh') return x.mul(x.mul(x).mul(0.044715).add(1).mul(x).mul(Math.sqrt(2 / Math.PI)).tanh().add(1)).mul(0.5);
-    return x.mul(erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
-  });
+  if (approximate === 'none') return ops.gelu(x);
+  return tidy(() => x.mul(x.mul(x).mul(0.044715).add(1).mul(x).mul(Math.sqrt(2 / Math.PI)).tanh().add(1)).mul(0.5));
 }
 
-/**
- * erf(x) = sign(x)·(1 − erfc(|x|)), erfc by the Chebyshev fit of Numerical Recipes (erfcc, relative
- * error below 1.2e-7 for every x): float32-exact, and its derivative follows erf's to about 1e-6.
- */
-function erf(x: Tensor): Tensor {
-  const z = x.abs();
-  const t = z.mul(0.5).add(1).pow(-1);
-  const c = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
-  const poly = c.slice(0, -2).reduceRight((acc: Tensor, coefficient) => acc.mul(t).add(coefficient), t.mul(c[9]).add(c[8]));
-  const erfc = t.mul(poly.sub(z.mul(z)).exp());
-  return erfc.neg().add(1).mul(sign(x));
+function finite(op: string, what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${op}: ${what} must be a finite number, got ${describe(value)}`);
+  return value;
 }
 
 /**
@@ -69,7 +88,7 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout: p must be a probability in [0, 1], got ${describe(p)}`);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
-  return tidy(() => x.mul(greaterThan(rand(x.shape, { device: x.device }), p, true).mul(1 / (1 - p))));
+  return tidy(() => x.mul(ge(rand(x.shape, { device: x.device }), p).mul(1 / (1 - p))));
 }
 
 /**
@@ -90,7 +109,7 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number |
     const rows = weight.indexSelect(0, flat);
     if (pad === null) return rows.reshape([...indices.shape, weight.shape[1]]);
     // The padding rows keep their value but pass no gradient: value · 0 + detached value.
-    const padded = equal(flat, full([], pad < 0 ? pad + weight.shape[0] : pad, { device: flat.device })).reshape([-1, 1]);
+    const padded = eq(flat, pad < 0 ? pad + weight.shape[0] : pad).reshape([-1, 1]);
     const mixed = rows.mul(padded.neg().add(1)).add(rows.detach().mul(padded));
     return mixed.reshape([...indices.shape, weight.shape[1]]);
   });

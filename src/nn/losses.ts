@@ -2,9 +2,8 @@
 // tensor ops (so each is differentiable to any order where the formula is smooth). Class indices
 // are float tensors holding integers.
 import { checkOptions, checkTensor, describe } from '../check.js';
-import { full } from '../creation.js';
 import { tidy } from '../memory.js';
-import { equal, gather } from '../ops/index.js';
+import { eq, gather } from '../ops/index.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkReduction, checkSameShape, reduce, type Reduction } from './reduction.js';
@@ -22,7 +21,6 @@ function checkNumber(op: string, what: string, value: unknown, ok: (v: number) =
 const minimum = (x: Tensor, bound: number): Tensor => x.neg().maximum(-bound).neg();
 
 /** 1 where t == value, else 0 (no gradient). */
-const equals = (t: Tensor, value: number): Tensor => equal(t, full([], value, { device: t.device }));
 
 /** Mean absolute error |x − y| (torch.nn.functional.l1_loss). */
 export function l1Loss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
@@ -62,7 +60,7 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NllOptions): Te
   }
   checkNumber(op, 'ignoreIndex', ignoreIndex, Number.isInteger, 'an integer');
   return tidy(() => {
-    const kept = equals(target, ignoreIndex).neg().add(1);
+    const kept = eq(target, ignoreIndex).neg().add(1);
     const index = target.detach().mul(kept); // an ignored target picks class 0, weighted 0
     const column = index.reshape(input.shape.map((s, i) => (i === classDim ? 1 : s)));
     const picked = gather(input, classDim, column).reshape(target.shape);
@@ -156,7 +154,7 @@ export function klDiv(input: Tensor, target: Tensor, options?: KlDivOptions): Te
   if (reduction === 'batchmean' && input.ndim === 0) throw new Error(`${op}: reduction 'batchmean' divides by the batch size input.shape[0], but the input is 0-d; use 'sum'`);
   return tidy(() => {
     // xlogy(t, t): log's argument becomes 1 where t = 0, so 0·log 0 counts as 0.
-    const pointwise = logTarget ? target.exp().mul(target.sub(input)) : target.mul(target.add(equals(target, 0)).log().sub(input));
+    const pointwise = logTarget ? target.exp().mul(target.sub(input)) : target.mul(target.add(eq(target, 0)).log().sub(input));
     return reduction === 'batchmean' ? pointwise.sum().div(input.shape[0]) : reduce(pointwise, reduction, op);
   });
 }
@@ -185,8 +183,8 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, y: Tensor, options?:
     const dim = x1.ndim - 1;
     const squared = (t: Tensor) => t.mul(t).sum(dim).add(1e-12);
     const cos = x1.mul(x2).sum(dim).div(squared(x1).mul(squared(x2)).sqrt());
-    const similar = cos.neg().add(1).mul(equals(y, 1));
-    const dissimilar = cos.sub(margin).relu().mul(equals(y, -1));
+    const similar = cos.neg().add(1).mul(eq(y, 1));
+    const dissimilar = cos.sub(margin).relu().mul(eq(y, -1));
     return reduce(similar.add(dissimilar), reduction, op);
   });
 }

@@ -1,5 +1,5 @@
 // The op table: every op the tensor front offers, grouped by family.
-export { abs, add, div, equal, exp, greaterThan, log, maximum, mul, neg, pow, relu, rsub, sigmoid, sign, sqrt, sub, tanh } from './elementwise.js';
+export * from './elementwise.js';
 export { logSoftmax, mean, scaledSum, softmax, sum } from './reduce.js';
 export { sumTo } from './sum-to.js';
 export { matmul } from './matmul.js';

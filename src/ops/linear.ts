@@ -2,9 +2,10 @@
 // matmul on strided views (no transposes are materialised).
 import { coalesce, formatShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { apply, defineOp } from './op.js';
+import { apply, composed, defineOp, type OpDef } from './op.js';
+import { contiguous } from './views.js';
 
-const linearOp = defineOp({
+const linearOp: OpDef<void> = defineOp({
   name: 'linear',
   shape([x, w, b]) {
     const [out, inFeatures] = w.shape;
@@ -20,15 +21,11 @@ const linearOp = defineOp({
     const [out, inFeatures] = w.shape;
     const rows = sizeOf(x.shape.slice(0, -1));
     const [lead] = coalesce([{ shape: x.shape.slice(0, -1), strides: x.layout.strides.slice(0, -1), offset: x.layout.offset }]);
-    const flat = lead.shape.length <= 1;
-    const xs = flat ? x.storage : backend.unary('copy', x.storage, x.layout, 0);
-    const a = flat
-      ? { shape: [1, rows, inFeatures], strides: [0, lead.strides[0] ?? 0, x.layout.strides[x.ndim - 1]], offset: x.layout.offset }
-      : { shape: [1, rows, inFeatures], strides: [0, inFeatures, 1], offset: 0 };
+    // Leading dims that no single stride walks (a permuted batch): one contiguous copy first.
+    if (lead.shape.length > 1) return composed(() => apply(linearOp, b ? [contiguous(x), w, b] : [contiguous(x), w], undefined));
+    const a = { shape: [1, rows, inFeatures], strides: [0, lead.strides[0] ?? 0, x.layout.strides[x.ndim - 1]], offset: x.layout.offset };
     const wT = { shape: [1, inFeatures, out], strides: [0, w.layout.strides[1], w.layout.strides[0]], offset: w.layout.offset };
-    const y = backend.matmul(xs, w.storage, { a, b: wT, bias: b && { storage: b.storage, layout: b.layout } });
-    if (!flat) backend.release(xs);
-    return y;
+    return backend.matmul(x.storage, w.storage, { a, b: wT, bias: b && { storage: b.storage, layout: b.layout } });
   },
   backward(g, { inputs: [x, w, b], needsGrad }) {
     const rows = (t: Tensor) => t.reshape([-1, t.shape[t.ndim - 1]]);

@@ -1,12 +1,12 @@
-// Fused, numerically stable losses: one graph node each, with the closed-form gradient.
+// Numerically stable losses: one graph node each, with the closed-form gradient; the forward is a
+// backend's fused kernel where it has one (squared error), else composed of primitives.
 //   squaredError(x, y)     = s · Σ (x − y)²                         ∂/∂x = 2s · (x − y)
 //   crossEntropy(x, q)[i]  = −Σc q[i,c] · logSoftmax(x)[i,c]       ∂/∂x = softmax(x)·Σc q − q
 //   bceWithLogits(x, y)    = softplus(x) − x·y                     ∂/∂x = sigmoid(x) − y
 // softplus(x) = max(x, 0) + log(1 + exp(−|x|)) never overflows.
-import { contiguousLayout } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { apply, defineOp } from './op.js';
-import { contiguousStorage } from './reduce.js';
+import { apply, composed, defineOp } from './op.js';
+import { scaledSum } from './reduce.js';
 
 interface Scale {
   readonly scale: number;
@@ -16,18 +16,20 @@ interface Scale {
 const squaredErrorGradOp = defineOp<{ readonly alpha: number }>({
   name: 'squaredErrorGrad',
   shape: ([x]) => x.shape,
-  forward: (backend, [x, y, g], { alpha }) => backend.squaredErrorGrad(x.storage, x.layout, y.storage, y.layout, g.storage, g.layout.offset, alpha),
+  forward: (backend, [x, y, g], { alpha }) =>
+    backend.squaredErrorGrad?.(x.storage, x.layout, y.storage, y.layout, g.storage, g.layout.offset, alpha) ?? composed(() => x.sub(y).mul(g.mul(alpha))),
   backward(G, { inputs: [x, y, g], needsGrad }, { alpha }) {
     const gx = needsGrad[0] || needsGrad[1] ? G.mul(g).mul(alpha) : null;
     return [needsGrad[0] ? gx : null, needsGrad[1] ? gx!.neg() : null, needsGrad[2] ? x.sub(y).mul(G).sum().mul(alpha) : null];
   },
 });
 
-/** scale · Σ (x − y)² as a 0-d tensor: one launch forward, one backward. */
+/** scale · Σ (x − y)² as a 0-d tensor: with the fused kernels, one launch forward and one backward. */
 const squaredErrorOp = defineOp<Scale>({
   name: 'squaredError',
   shape: () => [],
-  forward: (backend, [x, y], { scale }) => backend.squaredErrorSum(x.storage, x.layout, y.storage, y.layout, scale),
+  forward: (backend, [x, y], { scale }) =>
+    backend.squaredErrorSum?.(x.storage, x.layout, y.storage, y.layout, scale) ?? composed(() => scaledSum(x.sub(y).square(), scale)),
   backward(g, { inputs: [x, y], needsGrad }, { scale }) {
     const gx = apply(squaredErrorGradOp, [x, y, g], { alpha: 2 * scale });
     return [needsGrad[0] ? gx : null, needsGrad[1] ? gx.neg() : null];
@@ -41,19 +43,7 @@ export const squaredError = (x: Tensor, y: Tensor, scale: number): Tensor => app
 const crossEntropyOp = defineOp({
   name: 'crossEntropy',
   shape: ([x]) => x.shape.slice(0, -1),
-  forward(backend, [x, q]) {
-    const [rows, classes] = [x.size / x.shape[x.ndim - 1], x.shape[x.ndim - 1]];
-    const src = contiguousStorage(backend, x);
-    const logp = backend.softmax(src.storage, src.offset, { outer: rows, size: classes, inner: 1 }, true);
-    if (src.temporary) backend.release(src.storage);
-    const weighted = backend.binary('mul', logp, contiguousLayout(x.shape), q.storage, q.layout);
-    backend.release(logp);
-    const summed = backend.reduce('sum', weighted, 0, { outer: rows, size: classes, inner: 1 });
-    backend.release(weighted);
-    const loss = backend.unary('neg', summed, contiguousLayout([rows]), 0);
-    backend.release(summed);
-    return loss;
-  },
+  forward: (_, [x, q]) => composed(() => x.logSoftmax(-1).mul(q).sum(-1).neg()),
   backward(g, { inputs: [x, q], needsGrad }) {
     const perRow = g.reshape([...g.shape, 1]);
     return [
@@ -69,15 +59,7 @@ export const crossEntropyWithProbabilities = (logits: Tensor, target: Tensor): T
 const bceWithLogitsOp = defineOp({
   name: 'bceWithLogits',
   shape: ([x]) => x.shape,
-  forward(backend, [x, y]) {
-    const dense = contiguousLayout(x.shape);
-    const softplus = backend.unary('softplus', x.storage, x.layout, 0);
-    const xy = backend.binary('mul', x.storage, x.layout, y.storage, y.layout);
-    const loss = backend.binary('sub', softplus, dense, xy, dense);
-    backend.release(softplus);
-    backend.release(xy);
-    return loss;
-  },
+  forward: (_, [x, y]) => composed(() => x.softplus().sub(x.mul(y))),
   backward: (g, { inputs: [x, y], needsGrad }) => [needsGrad[0] ? x.sigmoid().sub(y).mul(g) : null, needsGrad[1] ? x.neg().mul(g) : null],
 });
 

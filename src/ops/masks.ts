@@ -1,13 +1,11 @@
 // Internal helpers of the composed ops (dims, search, select, stats, distance): constants on a
-// tensor's device and float 0/1 comparison masks (never differentiable), built from the existing
-// primitives. Comparisons against a number broadcast a 0-d constant (greaterThan's number path
-// computes a ≥ s as 1 − (a < s), which is 1 for a NaN; the tensor path keeps NaN false).
+// tensor's device and float 0/1 masks (never differentiable).
 import type { DeviceName } from '../backend/backend.js';
 import { getBackend } from '../device.js';
 import { contiguousLayout, type Shape } from '../shape.js';
 import { TensorHandle } from '../handle.js';
 import type { Tensor } from '../tensor.js';
-import { equal, greaterThan, rsub } from './elementwise.js';
+import { ne, rsub } from './elementwise.js';
 
 /** A constant tensor of `shape` holding `values` (row-major), on `device`. */
 export const constant = (device: DeviceName, values: Float32Array, shape: Shape): Tensor =>
@@ -22,17 +20,6 @@ export function positions(device: DeviceName, n: number, dim: number, ndim: numb
   return constant(device, Float32Array.from({ length: n }, (_, i) => from + i * step), shape);
 }
 
-const asTensor = (like: Tensor, b: Tensor | number): Tensor => (typeof b === 'number' ? scalar(like.device, b) : b);
-
-export const isNan = (x: Tensor): Tensor => rsub(equal(x, x), 1);
+export const isNan = (x: Tensor): Tensor => ne(x, x);
 export const not = (mask: Tensor): Tensor => rsub(mask, 1);
-/** a < b */
-export const lt = (a: Tensor, b: Tensor | number): Tensor => greaterThan(asTensor(a, b), a);
-/** a ≤ b */
-export const le = (a: Tensor, b: Tensor | number): Tensor => greaterThan(asTensor(a, b), a, true);
-/** a ≥ b */
-export const ge = (a: Tensor, b: Tensor | number): Tensor => greaterThan(a, asTensor(a, b), true);
-/** a > b */
-export const gt = (a: Tensor, b: Tensor | number): Tensor => greaterThan(a, asTensor(a, b));
-/** a == b */
-export const eq = (a: Tensor, b: Tensor | number): Tensor => equal(a, asTensor(a, b));
+export { eq, ge, gt, le, lt } from './elementwise.js';

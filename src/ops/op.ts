@@ -1,9 +1,10 @@
 // How an op is declared: its shape rule, the kernel its forward launches, and its backward written
 // in differentiable tensor ops (so gradients of gradients come for free). `apply` runs one.
-import { GradNode, isGradEnabled, type BackwardRule } from '../autograd/node.js';
+import { GradNode, isGradEnabled, noGrad, type BackwardRule } from '../autograd/node.js';
 import type { Backend, Storage } from '../backend/backend.js';
 import { checkTensor } from '../check.js';
 import { getBackend } from '../device.js';
+import { tidy } from '../memory.js';
 import { contiguousLayout, formatShape, type Layout, type Shape } from '../shape.js';
 import { TensorHandle } from '../handle.js';
 import type { Tensor } from '../tensor.js';
@@ -12,6 +13,17 @@ import type { Tensor } from '../tensor.js';
 export interface View {
   readonly of: Tensor;
   readonly layout: Layout;
+  /** `of` was made for this result alone (see composed): apply lets go of it once viewed. */
+  readonly owned?: boolean;
+}
+
+/**
+ * A forward computed by composing other ops, for a backend without the fused kernel (or a shape
+ * the kernel does not take): no graph is recorded inside, and the intermediates are freed at once.
+ */
+export function composed(compute: () => Tensor): View {
+  const of = noGrad(() => tidy(compute));
+  return { of, layout: of.layout, owned: true };
 }
 
 export interface OpDef<P> {
@@ -44,6 +56,7 @@ export function apply<P>(def: OpDef<P>, inputs: readonly Tensor[], params: P): T
   const device = inputs[0].device;
   const result = def.forward(getBackend(device), inputs, params, shape);
   const output = 'of' in result ? TensorHandle.view(result.of, result.layout) : TensorHandle.fromStorage(device, result, contiguousLayout(shape));
+  if ('of' in result && result.owned) result.of.dispose();
   const backward = def.backward;
   if (backward && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     const node = new GradNode(def.name, inputs, (g, ctx) => backward(g, ctx, params));

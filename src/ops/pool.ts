@@ -4,7 +4,7 @@
 import { checkOptions, checkTensor, describe } from '../check.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
-import { equal, rsub } from './elementwise.js';
+import { eq, rsub } from './elementwise.js';
 import { axis, batched, hostTensor, pair, unfold, windowIndex, type Axis, type Pair } from './window.js';
 
 export interface MaxPool2dOptions {
@@ -72,7 +72,7 @@ export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: M
     const fixed = windows.detach();
     // The first maximum has the largest k − position among the maxima.
     const rank = hostTensor(x.device, Float64Array.from({ length: k }, (_, i) => k - i), [k, 1]);
-    const first = rsub(equal(fixed, fixed.amax(2, true)).mul(rank).amax(2, true), k);
+    const first = rsub(eq(fixed, fixed.amax(2, true)).mul(rank).amax(2, true), k);
     const where = hostTensor(x.device, windowIndex(x.shape[2], x.shape[3], rows, cols), [1, 1, k, l]);
     return {
       values: planes(geo, windows.gather(2, first)),

@@ -1,23 +1,10 @@
-// Reductions and softmax along axes. Kernels take a contiguous tensor seen as [outer, size, inner];
-// a strided input is copied to contiguous first.
-import type { AxisView, Backend, Storage } from '../backend/backend.js';
+// Reductions and softmax along axes: one backend call each, on any view (the backend copies a
+// strided input when its kernel needs one).
 import { describe } from '../check.js';
-import { isContiguous, normalizeDim, sizeOf, type Shape } from '../shape.js';
+import { normalizeDim, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { equal } from './elementwise.js';
+import { eq } from './elementwise.js';
 import { apply, defineOp } from './op.js';
-
-/** A contiguous storage for `x`, and whether the caller must release it. */
-export function contiguousStorage(backend: Backend, x: Tensor): { storage: Storage; offset: number; temporary: boolean } {
-  if (isContiguous(x.layout)) return { storage: x.storage, offset: x.layout.offset, temporary: false };
-  return { storage: backend.unary('copy', x.storage, x.layout, 0), offset: 0, temporary: true };
-}
-
-const axisView = (shape: Shape, from: number, to = from + 1): AxisView => ({
-  outer: sizeOf(shape.slice(0, from)),
-  size: sizeOf(shape.slice(from, to)),
-  inner: sizeOf(shape.slice(to)),
-});
 
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined | null, ndim: number): number[] {
   if (dim === undefined || dim === null) return Array.from({ length: ndim }, (_, i) => i);
@@ -43,23 +30,7 @@ interface SumParams extends ReduceParams {
 const sumOp = defineOp<SumParams>({
   name: 'sum',
   shape: ([x], { dims, keepdim }) => reducedShape(x.shape, dims, keepdim),
-  forward(backend, [x], { dims, scale }) {
-    const src = contiguousStorage(backend, x);
-    let shape = [...x.shape];
-    let current = src;
-    // Runs of adjacent dims reduce in one launch, last run first so earlier dims keep their place.
-    for (let end = dims.length; end > 0; ) {
-      let start = end - 1;
-      while (start > 0 && dims[start - 1] === dims[start] - 1) start--;
-      const [from, to] = [dims[start], dims[end - 1] + 1];
-      const out = backend.reduce('sum', current.storage, current.offset, axisView(shape, from, to), start === 0 ? scale : 1);
-      if (current.temporary) backend.release(current.storage);
-      current = { storage: out, offset: 0, temporary: true };
-      shape = [...shape.slice(0, from), 1, ...shape.slice(to)];
-      end = start;
-    }
-    return current.temporary ? current.storage : backend.unary('mulS', current.storage, x.layout, scale);
-  },
+  forward: (backend, [x], { dims, scale }) => backend.reduce('sum', x.storage, x.layout, dims, scale),
   backward(g, { inputs: [x] }, { dims, scale }) {
     const spread = g.reshape(reducedShape(x.shape, dims, true));
     return [(scale === 1 ? spread : spread.mul(scale)).expand(x.shape)];
@@ -88,18 +59,12 @@ const maxOp = defineOp<ReduceParams>({
     if (x.size === 0) throw new Error(`max: cannot take the max of an empty tensor ${JSON.stringify(x.shape)}`);
     return reducedShape(x.shape, dims, keepdim);
   },
-  forward(backend, [x], { dims }) {
-    const src = contiguousStorage(backend, x);
-    const [from, to] = dims.length ? [dims[0], dims[dims.length - 1] + 1] : [0, 0];
-    const out = backend.reduce('max', src.storage, src.offset, axisView(x.shape, from, to));
-    if (src.temporary) backend.release(src.storage);
-    return out;
-  },
+  forward: (backend, [x], { dims }) => backend.reduce('max', x.storage, x.layout, dims),
   savesOutput: true,
   // The gradient is shared equally among tied maxima (as torch.amax).
   backward(g, { inputs: [x], output }, { dims }) {
     const keepShape = reducedShape(x.shape, dims, true);
-    const mask = equal(x, output.reshape(keepShape));
+    const mask = eq(x, output.reshape(keepShape));
     return [g.reshape(keepShape).mul(mask).div(mask.sum(dims, true))];
   },
 });
@@ -118,12 +83,7 @@ interface SoftmaxParams {
 const softmaxOp = defineOp<SoftmaxParams>({
   name: 'softmax',
   shape: ([x]) => x.shape,
-  forward(backend, [x], { dim, log }) {
-    const src = contiguousStorage(backend, x);
-    const out = backend.softmax(src.storage, src.offset, axisView(x.shape, dim), log);
-    if (src.temporary) backend.release(src.storage);
-    return out;
-  },
+  forward: (backend, [x], { dim, log }) => backend.softmax(x.storage, x.layout, dim, log),
   savesOutput: true,
   backward: (g, { output: y }, { dim, log }) =>
     log ? [g.sub(y.exp().mul(g.sum(dim, true)))] : [y.mul(g.sub(g.mul(y).sum(dim, true)))],

@@ -1,10 +1,11 @@
 // Adam and AdamW (torch.optim.Adam / AdamW): one fused multi-tensor backend update per parameter
-// group and step count, with the bias corrections and weight-decay form computed here, on the host.
-import type { AdamTensor } from '../backend/backend.js';
+// group and step count (composed of tensor ops on a backend without the kernel), with the bias
+// corrections and weight-decay form computed here, on the host.
+import type { AdamHyper, AdamTensor } from '../backend/backend.js';
 import { getBackend } from '../device.js';
 import { checkBeta, checkNonNegative, withLr } from './options.js';
 import { groupBy, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
-import { ensureState, sliceOf, stepTensor, type ParamUpdate, type StateKey } from './state.js';
+import { composedUpdate, ensureState, sliceOf, stepTensor, type ParamUpdate, type StateKey } from './state.js';
 
 export interface AdamOptions {
   lr: number;
@@ -48,11 +49,12 @@ export class Adam extends Optimizer<AdamOptions> {
     // One backend call per step count (normally one for all): the bias corrections depend on it.
     for (const batch of groupBy(updates, ({ state }) => state.step)) {
       const t = batch[0].state.step;
-      const tensors = batch.map((update): AdamTensor => {
-        const { expAvg, expAvgSq, maxExpAvgSq } = update.state;
-        return { ...stepTensor(update), expAvg: sliceOf(expAvg!), expAvgSq: sliceOf(expAvgSq!), maxExpAvgSq: amsgrad ? sliceOf(maxExpAvgSq!) : null };
-      });
-      backend.adamStep(tensors, {
+      const tensors = (members: readonly ParamUpdate[]) =>
+        members.map((update): AdamTensor => {
+          const { expAvg, expAvgSq, maxExpAvgSq } = update.state;
+          return { ...stepTensor(update), expAvg: sliceOf(expAvg!), expAvgSq: sliceOf(expAvgSq!), maxExpAvgSq: amsgrad ? sliceOf(maxExpAvgSq!) : null };
+        });
+      const hyper: AdamHyper = {
         beta1,
         beta2,
         eps,
@@ -60,9 +62,24 @@ export class Adam extends Optimizer<AdamOptions> {
         biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** t),
         gradDecay: this.decoupledWeightDecay ? 0 : weightDecay,
         paramScale: this.decoupledWeightDecay ? 1 - lr * weightDecay : 1,
-      });
+      };
+      if (backend.adamStep) backend.adamStep(tensors(batch), hyper);
+      else composedAdam(batch, hyper, amsgrad);
     }
   }
+}
+
+/** The fused kernel's update (kernels/adam.wgsl), in tensor ops, for a backend without one. */
+function composedAdam(updates: readonly ParamUpdate[], h: AdamHyper, amsgrad: boolean): void {
+  composedUpdate(updates, ({ param: theta, grad: g, state }) => {
+    const param = h.paramScale === 1 ? theta : theta.mul(h.paramScale);
+    const grad = h.gradDecay === 0 ? g : g.add(param.mul(h.gradDecay));
+    const expAvg = state.expAvg!.mul(h.beta1).add(grad.mul(1 - h.beta1));
+    const expAvgSq = state.expAvgSq!.mul(h.beta2).add(grad.square().mul(1 - h.beta2));
+    const maxExpAvgSq = amsgrad ? state.maxExpAvgSq!.maximum(expAvgSq) : undefined;
+    const denominator = (maxExpAvgSq ?? expAvgSq).sqrt().div(h.biasCorrection2Sqrt).add(h.eps);
+    return { param: param.sub(expAvg.div(denominator).mul(h.stepSize)), state: { expAvg, expAvgSq, ...(maxExpAvgSq && { maxExpAvgSq }) } };
+  });
 }
 
 /** Adam with decoupled weight decay (Loshchilov & Hutter); weightDecay defaults to 1e-2. */

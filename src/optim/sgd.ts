@@ -1,11 +1,11 @@
 // SGD with optional momentum, dampening, Nesterov momentum and weight decay (torch.optim.SGD): one
 // multi-tensor backend update per parameter group (two on a step where only some parameters have a
 // momentum buffer).
-import type { SgdTensor } from '../backend/backend.js';
+import type { SgdHyper, SgdTensor } from '../backend/backend.js';
 import { getBackend } from '../device.js';
 import { checkNonNegative, withLr } from './options.js';
 import { groupBy, Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
-import { ensureState, sliceOf, stepTensor, type ParamUpdate, type StateKey } from './state.js';
+import { composedUpdate, ensureState, sliceOf, stepTensor, type ParamUpdate, type StateKey } from './state.js';
 
 export interface SgdOptions {
   lr: number;
@@ -46,8 +46,20 @@ export class SGD extends Optimizer<SgdOptions> {
     for (const batch of groupBy(updates, ({ state }) => state.momentumBuffer === undefined)) {
       const firstStep = batch[0].state.momentumBuffer === undefined;
       if (momentum > 0) ensureState(batch, ['momentumBuffer']);
-      const tensors = batch.map((update): SgdTensor => ({ ...stepTensor(update), momentumBuffer: momentum > 0 ? sliceOf(update.state.momentumBuffer!) : null }));
-      backend.sgdStep(tensors, { lr, momentum, dampening, nesterov, weightDecay, firstStep });
+      const hyper: SgdHyper = { lr, momentum, dampening, nesterov, weightDecay, firstStep };
+      if (backend.sgdStep) backend.sgdStep(batch.map((update): SgdTensor => ({ ...stepTensor(update), momentumBuffer: momentum > 0 ? sliceOf(update.state.momentumBuffer!) : null })), hyper);
+      else composedSgd(batch, hyper);
     }
   }
+}
+
+/** The fused kernel's update (kernels/sgd.wgsl), in tensor ops, for a backend without one. */
+function composedSgd(updates: readonly ParamUpdate[], h: SgdHyper): void {
+  composedUpdate(updates, ({ param, grad: g, state }) => {
+    const grad = h.weightDecay === 0 ? g : g.add(param.mul(h.weightDecay));
+    if (h.momentum === 0) return { param: param.sub(grad.mul(h.lr)), state: {} };
+    const momentumBuffer = h.firstStep ? grad : state.momentumBuffer!.mul(h.momentum).add(grad.mul(1 - h.dampening));
+    const direction = h.nesterov ? grad.add(momentumBuffer.mul(h.momentum)) : momentumBuffer;
+    return { param: param.sub(direction.mul(h.lr)), state: { momentumBuffer } };
+  });
 }

@@ -106,19 +106,21 @@ export const stepTensor = ({ param, grad }: ParamUpdate): OptimizerTensor => ({ 
 
 /**
  * An update composed of tensor ops (no backend kernel, so every backend runs it): for each update,
- * `fn` returns θ's new value, written into θ's storage, and the new state tensors, which replace the
- * old ones (disposed); the intermediates are freed. A fused multi-tensor kernel (as Adam's) is the
- * follow-up.
+ * `fn` returns θ's new value and the new state tensors, written into θ's storage and into the state
+ * tensors already there (in place, as a fused kernel and PyTorch update them; a state the update
+ * lacks is taken as is); the intermediates are freed.
  */
 export function composedUpdate(updates: readonly ParamUpdate[], fn: (update: ParamUpdate) => { param: Tensor; state: Partial<Record<StateKey, Tensor>> }): void {
+  const assign = (from: Tensor, to: Tensor) => getBackend(to.device).copy(from.storage, from.layout, to.storage, to.layout);
   for (const update of updates) {
     tidy(() =>
       noGrad(() => {
         const { param, state } = fn(update);
-        getBackend(param.device).copy(param.storage, param.layout, update.param.storage, update.param.layout);
+        assign(param, update.param);
         for (const [key, t] of Object.entries(state) as [StateKey, Tensor][]) {
-          update.state[key]?.dispose();
-          update.state[key] = keep(t);
+          const held = update.state[key];
+          if (held) assign(t, held);
+          else update.state[key] = keep(t);
         }
       }),
     );

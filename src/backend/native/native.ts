@@ -5,6 +5,8 @@
 // once, then passes only the storages: no per-call arrays or objects cross into C++.
 import { cpus } from 'node:os';
 import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
+import { alongAxis, reducePlan, softmaxPlan } from '../axis.js';
+import { BINARY_OPS, UNARY_OPS } from '../elementwise-ops.js';
 import { sizeOf, type Layout, type Shape } from '../../shape.js';
 
 /**
@@ -82,8 +84,8 @@ function codes<T extends string>(names: readonly string[], wanted: readonly T[],
   return out;
 }
 
-const UNARY: readonly UnaryOp[] = ['copy', 'neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'relu', 'sigmoid', 'tanh', 'softplus', 'addS', 'mulS', 'rsubS', 'rdivS', 'powS', 'gtS'];
-const BINARY: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'gt', 'eq'];
+const UNARY = Object.keys(UNARY_OPS) as UnaryOp[];
+const BINARY = Object.keys(BINARY_OPS) as BinaryOp[];
 const REDUCE: readonly ReduceOp[] = ['sum', 'max'];
 
 export class NativeBackend implements Backend {
@@ -199,7 +201,11 @@ export class NativeBackend implements Backend {
     return this.wrap(out);
   }
 
-  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView, scale = 1): Storage {
+  reduce(op: ReduceOp, x: Storage, layout: Layout, dims: readonly number[], scale = 1): Storage {
+    return alongAxis(this, x, reducePlan(layout, dims), (s, offset, view) => this.reduceAxis(op, s, offset, view, scale));
+  }
+
+  private reduceAxis(op: ReduceOp, x: Storage, offset: number, view: AxisView, scale: number): Storage {
     const out = this.alloc(view.outer * view.inner);
     this.params[0] = this.reduceCode[op];
     this.axis(1, offset, view);
@@ -208,24 +214,11 @@ export class NativeBackend implements Backend {
     return this.wrap(out);
   }
 
-  // The squared-error pair runs the addon's strided `sub`, then one pass in JavaScript over a
-  // contiguous array (a loss's sizes; the WebGPU backend is where its launch count matters).
-  squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage {
-    const diff = this.binary('sub', a, al, b, bl);
-    let sum = 0;
-    for (const d of dataOf(diff)) sum += d * d;
-    this.release(diff);
-    return this.upload(Float32Array.of(alpha * sum));
+  softmax(x: Storage, layout: Layout, dim: number, log: boolean): Storage {
+    return alongAxis(this, x, softmaxPlan(layout, dim), (s, offset, view) => this.softmaxAxis(s, offset, view, log));
   }
 
-  squaredErrorGrad(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage {
-    const diff = this.binary('sub', a, al, b, bl);
-    const [out, scale] = [dataOf(diff), alpha * dataOf(g)[gOffset]];
-    out.forEach((d, i) => (out[i] = scale * d));
-    return diff;
-  }
-
-  softmax(x: Storage, offset: number, view: AxisView, log: boolean): Storage {
+  private softmaxAxis(x: Storage, offset: number, view: AxisView, log: boolean): Storage {
     const out = this.alloc(view.outer * view.size * view.inner);
     this.params[0] = log ? 1 : 0;
     this.axis(1, offset, view);

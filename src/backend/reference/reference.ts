@@ -2,7 +2,9 @@
 // It is the oracle for gradient checks (finite differences need float64) and for the GPU kernels,
 // and the fallback where no GPU is found. Speed is the native backend's job, not this one's.
 import { cpus } from 'node:os';
-import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, StorageSlice, UnaryOp } from '../backend.js';
+import { alongAxis, reducePlan, softmaxPlan } from '../axis.js';
+import type { AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import { BINARY_OPS, UNARY_OPS } from '../elementwise-ops.js';
 import { contiguousStrides, sizeOf, type Layout, type Shape } from '../../shape.js';
 
 class ReferenceStorage implements Storage {
@@ -11,37 +13,6 @@ class ReferenceStorage implements Storage {
     return this.data.length;
   }
 }
-
-const unaryFns: Record<UnaryOp, (x: number, alpha: number) => number> = {
-  copy: (x) => x,
-  neg: (x) => -x,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  abs: Math.abs,
-  sign: Math.sign,
-  relu: (x) => (x <= 0 ? 0 : x), // NaN stays NaN, as in PyTorch
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  tanh: Math.tanh,
-  softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
-  addS: (x, a) => x + a,
-  mulS: (x, a) => x * a,
-  rsubS: (x, a) => a - x,
-  rdivS: (x, a) => a / x,
-  powS: (x, a) => x ** a,
-  gtS: (x, a) => (x > a ? 1 : 0),
-};
-
-const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: (a, b) => a ** b,
-  maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
-  gt: (a, b) => (a > b ? 1 : 0),
-  eq: (a, b) => (a === b ? 1 : 0),
-};
 
 /** Storage offset of every element of `layout`, in row-major order. */
 function offsets(layout: Layout): Int32Array {
@@ -83,63 +54,24 @@ export class ReferenceBackend implements Backend {
   async flush(): Promise<void> {}
 
   unary(op: UnaryOp, x: Storage, layout: Layout, alpha: number): Storage {
-    const f = unaryFns[op];
+    const f = UNARY_OPS[op].ref;
     const src = dataOf(x);
     return wrap(Float64Array.from(offsets(layout), (o) => f(src[o], alpha)));
   }
 
   binary(op: BinaryOp, a: Storage, al: Layout, b: Storage, bl: Layout): Storage {
-    const f = binaryFns[op];
+    const f = BINARY_OPS[op].ref;
     const [da, db] = [dataOf(a), dataOf(b)];
     const ob = offsets(bl);
     return wrap(Float64Array.from(offsets(al), (o, i) => f(da[o], db[ob[i]])));
   }
 
-  reduce(op: ReduceOp, x: Storage, offset: number, { outer, size, inner }: AxisView, scale = 1): Storage {
-    const src = dataOf(x);
-    const out = new Float64Array(outer * inner);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        let acc = op === 'sum' ? 0 : -Infinity;
-        for (let r = 0; r < size; r++) {
-          const v = src[offset + (o * size + r) * inner + i];
-          acc = op === 'sum' ? acc + v : binaryFns.maximum(acc, v);
-        }
-        out[o * inner + i] = op === 'sum' ? acc * scale : acc;
-      }
-    }
-    return wrap(out);
+  reduce(op: ReduceOp, x: Storage, layout: Layout, dims: readonly number[], scale = 1): Storage {
+    return alongAxis(this, x, reducePlan(layout, dims), (s, offset, view) => reduceAxis(op, dataOf(s), offset, view, scale));
   }
 
-  squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage {
-    const [da, db, ob] = [dataOf(a), dataOf(b), offsets(bl)];
-    let sum = 0;
-    offsets(al).forEach((o, i) => (sum += (da[o] - db[ob[i]]) ** 2));
-    return wrap(Float64Array.of(alpha * sum));
-  }
-
-  squaredErrorGrad(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage {
-    const [da, db, ob, scale] = [dataOf(a), dataOf(b), offsets(bl), alpha * dataOf(g)[gOffset]];
-    return wrap(Float64Array.from(offsets(al), (o, i) => scale * (da[o] - db[ob[i]])));
-  }
-
-  softmax(x: Storage, offset: number, { outer, size, inner }: AxisView, log: boolean): Storage {
-    const src = dataOf(x);
-    const out = new Float64Array(outer * size * inner);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const at = (r: number) => (o * size + r) * inner + i;
-        let max = -Infinity;
-        for (let r = 0; r < size; r++) max = Math.max(max, src[offset + at(r)]);
-        let sum = 0;
-        for (let r = 0; r < size; r++) sum += Math.exp(src[offset + at(r)] - max);
-        for (let r = 0; r < size; r++) {
-          const shifted = src[offset + at(r)] - max;
-          out[at(r)] = log ? shifted - Math.log(sum) : Math.exp(shifted) / sum;
-        }
-      }
-    }
-    return wrap(out);
+  softmax(x: Storage, layout: Layout, dim: number, log: boolean): Storage {
+    return alongAxis(this, x, softmaxPlan(layout, dim), (s, offset, view) => softmaxAxis(dataOf(s), offset, view, log));
   }
 
   matmul(a: Storage, b: Storage, { a: al, b: bl, bias }: MatmulArgs): Storage {
@@ -201,41 +133,40 @@ export class ReferenceBackend implements Backend {
     return wrap(out);
   }
 
-  adamStep(tensors: readonly AdamTensor[], h: AdamHyper): void {
-    for (const t of tensors) {
-      const [p, m, v] = [t.param, t.expAvg, t.expAvgSq].map(sliceOf);
-      const vMax = t.maxExpAvgSq && sliceOf(t.maxExpAvgSq);
-      const g = dataOf(t.grad);
-      offsets(t.gradLayout).forEach((o, i) => {
-        p[i] *= h.paramScale;
-        const gi = g[o] + h.gradDecay * p[i];
-        m[i] = h.beta1 * m[i] + (1 - h.beta1) * gi;
-        v[i] = h.beta2 * v[i] + (1 - h.beta2) * gi * gi;
-        if (vMax) vMax[i] = Math.max(vMax[i], v[i]);
-        p[i] -= (h.stepSize * m[i]) / (Math.sqrt(vMax ? vMax[i] : v[i]) / h.biasCorrection2Sqrt + h.eps);
-      });
-    }
-  }
-
-  sgdStep(tensors: readonly SgdTensor[], h: SgdHyper): void {
-    for (const t of tensors) {
-      const p = sliceOf(t.param);
-      const b = t.momentumBuffer && sliceOf(t.momentumBuffer);
-      const g = dataOf(t.grad);
-      offsets(t.gradLayout).forEach((o, i) => {
-        let gi = g[o] + h.weightDecay * p[i];
-        if (b) {
-          b[i] = h.firstStep ? gi : h.momentum * b[i] + (1 - h.dampening) * gi;
-          gi = h.nesterov ? gi + h.momentum * b[i] : b[i];
-        }
-        p[i] -= h.lr * gi;
-      });
-    }
-  }
 }
 
-/** A slice's elements, in place (a view of its storage). */
-const sliceOf = ({ storage, offset }: StorageSlice): Float64Array => dataOf(storage).subarray(offset);
+function reduceAxis(op: ReduceOp, src: Float64Array, offset: number, { outer, size, inner }: AxisView, scale: number): ReferenceStorage {
+  const out = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let acc = op === 'sum' ? 0 : -Infinity;
+      for (let r = 0; r < size; r++) {
+        const v = src[offset + (o * size + r) * inner + i];
+        acc = op === 'sum' ? acc + v : BINARY_OPS.maximum.ref(acc, v);
+      }
+      out[o * inner + i] = op === 'sum' ? acc * scale : acc;
+    }
+  }
+  return wrap(out);
+}
+
+function softmaxAxis(src: Float64Array, offset: number, { outer, size, inner }: AxisView, log: boolean): ReferenceStorage {
+  const out = new Float64Array(outer * size * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (r: number) => (o * size + r) * inner + i;
+      let max = -Infinity;
+      for (let r = 0; r < size; r++) max = Math.max(max, src[offset + at(r)]);
+      let sum = 0;
+      for (let r = 0; r < size; r++) sum += Math.exp(src[offset + at(r)] - max);
+      for (let r = 0; r < size; r++) {
+        const shifted = src[offset + at(r)] - max;
+        out[at(r)] = log ? shifted - Math.log(sum) : Math.exp(shifted) / sum;
+      }
+    }
+  }
+  return wrap(out);
+}
 
 function forEachIndex(shape: Shape, fn: (index: number[], flat: number) => void): void {
   const n = sizeOf(shape);

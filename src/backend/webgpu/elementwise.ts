@@ -1,43 +1,13 @@
 // Encoders of the elementwise kernels: unary.wgsl, binary.wgsl, copy.wgsl (views per strided.wgsl)
 // and fill.wgsl.
 import type { BinaryOp, UnaryOp } from '../backend.js';
+import { BINARY_OPS, UNARY_OPS } from '../elementwise-ops.js';
 import { coalesce, contiguousLayout, type Layout } from '../../shape.js';
 import { assertRank, dims, f32Bits, grid2d, inBuffer, type KernelContext } from './kernel-context.js';
 import type { WebGpuStorage } from './storage.js';
 
 /** Elements per workgroup of the elementwise kernels (256 threads × 4). */
 export const ELEMENTS_PER_GROUP = 1024;
-
-const unaryExpressions: Record<UnaryOp, string> = {
-  copy: 'x',
-  neg: '-x',
-  exp: 'exp(x)',
-  log: 'log(x)',
-  sqrt: 'sqrt(x)',
-  abs: 'abs(x)',
-  sign: 'select(sign(x), x, is_nan(x))',
-  relu: 'select(0.0, x, x > 0.0 || is_nan(x))',
-  sigmoid: 'sigmoid(x)',
-  tanh: 'tanh_safe(x)',
-  softplus: 'softplus(x)',
-  addS: 'x + alpha',
-  mulS: 'x * alpha',
-  rsubS: 'alpha - x',
-  rdivS: 'alpha / x',
-  powS: 'pow_js(x, alpha)',
-  gtS: 'select(0.0, 1.0, x > alpha)',
-};
-
-const binaryExpressions: Record<BinaryOp, string> = {
-  add: 'a + b',
-  sub: 'a - b',
-  mul: 'a * b',
-  div: 'a / b',
-  pow: 'pow_js(a, b)',
-  maximum: 'maximum_js(a, b)',
-  gt: 'select(0.0, 1.0, a > b)',
-  eq: 'select(0.0, 1.0, a == b)',
-};
 
 /** A coalesced view is a contiguous run when it has at most one dim, walked with stride 1. */
 export const isRun = (layout: Layout): boolean => layout.shape.length === 0 || (layout.shape.length === 1 && layout.strides[0] === 1);
@@ -92,7 +62,7 @@ export function unary(ctx: KernelContext, op: UnaryOp, x: WebGpuStorage, layout:
   const [view] = coalesce([inBuffer(x, layout)]);
   assertRank(`unary ${op}`, view);
   const contiguous = isRun(view);
-  const substitutions = { OP: unaryExpressions[op] };
+  const substitutions = { OP: UNARY_OPS[op].wgsl };
   const params = viewParams(count, view, null, { alpha, outOffset: out.offset });
   if (contiguous && view.offset % 4 === 0) {
     ctx.dispatch(ctx.kernel({ file: 'unary_vec4', variant: op, inputs: 1, substitutions }), params, [x, out], quadGrid(count));
@@ -114,7 +84,7 @@ export function binary(ctx: KernelContext, op: BinaryOp, a: WebGpuStorage, al: L
   const out = ctx.output(count, [a, b]);
   if (count === 0) return out;
   const { va, vb, ca, cb, tag, constants } = pairedViews(`binary ${op}`, inBuffer(a, al), inBuffer(b, bl));
-  const substitutions = { OP: binaryExpressions[op] };
+  const substitutions = { OP: BINARY_OPS[op].wgsl };
   const runs = ca && cb && va.offset % 4 === 0 && vb.offset % 4 === 0;
   const rowQuads = runs ? 0 : repeatedRowQuads(va, vb);
   if (runs || rowQuads > 0) {

@@ -2,7 +2,7 @@
 // pending command encoder, results read back through pooled staging buffers. Every entry point first
 // checks that the device is alive and the process is not near its memory-mapping limit; Dawn's
 // asynchronous validation errors surface at the next flush or read.
-import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
+import type { AdamHyper, AdamTensor, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
 import type { Layout, Shape } from '../../shape.js';
 import { StorageAllocator } from './allocator.js';
 import { UniformArena } from './arena.js';
@@ -20,6 +20,7 @@ import { PipelineCache, type ComputeKernel, type KernelVariant } from './pipelin
 import { BufferPool } from './pool.js';
 import { CommandQueue, SUBMIT_EVERY, type Grid } from './queue.js';
 import { reduce, softmax } from './reduction.js';
+import { alongAxis, reducePlan, softmaxPlan } from '../axis.js';
 import { asWebGpuStorage, WebGpuStorage } from './storage.js';
 import { waitNapping } from './wait.js';
 
@@ -180,9 +181,9 @@ export class WebGpuBackend implements Backend {
     return elementwise.binary(this.context, op, asWebGpuStorage(a), al, asWebGpuStorage(b), bl);
   }
 
-  reduce(op: ReduceOp, x: Storage, offset: number, view: AxisView, scale = 1): Storage {
+  reduce(op: ReduceOp, x: Storage, layout: Layout, dims: readonly number[], scale = 1): Storage {
     this.ready();
-    return reduce(this.context, op, asWebGpuStorage(x), offset, view, scale);
+    return alongAxis(this, x, reducePlan(layout, dims), (s, offset, view) => reduce(this.context, op, asWebGpuStorage(s), offset, view, scale));
   }
 
   squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage {
@@ -195,9 +196,9 @@ export class WebGpuBackend implements Backend {
     return loss.squaredErrorGrad(this.context, asWebGpuStorage(a), al, asWebGpuStorage(b), bl, asWebGpuStorage(g), gOffset, alpha);
   }
 
-  softmax(x: Storage, offset: number, view: AxisView, log: boolean): Storage {
+  softmax(x: Storage, layout: Layout, dim: number, log: boolean): Storage {
     this.ready();
-    return softmax(this.context, asWebGpuStorage(x), offset, view, log);
+    return alongAxis(this, x, softmaxPlan(layout, dim), (s, offset, view) => softmax(this.context, asWebGpuStorage(s), offset, view, log));
   }
 
   matmul(a: Storage, b: Storage, args: MatmulArgs): Storage {
