@@ -3,6 +3,8 @@
 import { beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { cat, gather, gradcheck, indexSelect, init, manualSeed, matmul, rand, randn, scatterAdd, tensor, type Tensor } from '../src/index.js';
 import { normalValues } from '../src/random.js';
+import { layerCases, notDerivatives, opCases, secondOrderCases } from './device-cases.js';
+import { makeInputs } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: a tiny independent n-d array reference, input makers, and assertions.
@@ -89,6 +91,7 @@ async function expectValues(actual: Tensor, expected: Nd | number[], tol = 1e-10
   const got = Array.from(await actual.rawData());
   expect(got).toHaveLength(want.data.length);
   got.forEach((v, i) => {
+    if (v === want.data[i] || (Number.isNaN(v) && Number.isNaN(want.data[i]))) return; // ±Infinity and NaN exactly
     if (!(Math.abs(v - want.data[i]) <= tol * Math.max(1, Math.abs(want.data[i])))) {
       expect.fail(`element ${i}: got ${v}, expected ${want.data[i]} (shape [${want.shape}])`);
     }
@@ -141,6 +144,20 @@ beforeAll(async () => {
 });
 beforeEach(() => manualSeed(20240607));
 
+describe('every case of the device table (test/device-cases.ts): float64 gradcheck against central differences', () => {
+  const cases = [...opCases, ...secondOrderCases, ...layerCases].filter(([name]) => !notDerivatives.has(name));
+  test.each(cases)('%s', async (_, fn, specs) => {
+    const inputs = makeInputs(specs).map((data, i) => tensor(data, { shape: specs[i].shape, requiresGrad: specs[i].grad !== false }));
+    const probe = fn(...inputs);
+    if (!inputs.some((t) => t.requiresGrad) || !probe.requiresGrad) {
+      // Indices, masks, argmax: no graph is recorded, and a backward through them is refused.
+      expect(probe.gradFn).toBeNull();
+      return;
+    }
+    expect(await gradcheck(fn, inputs)).toBeLessThan(1e-4);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Elementwise
 // ---------------------------------------------------------------------------------------------
@@ -164,6 +181,13 @@ describe('unary elementwise ops', () => {
     ['pow 0.5', (x) => x.pow(0.5), Math.sqrt, positive],
     ['pow 1', (x) => x.pow(1), (v) => v, normal],
     ['pow 0', (x) => x.pow(0), () => 1, normal],
+    ['sin', (x) => x.sin(), Math.sin, normal],
+    ['cos', (x) => x.cos(), Math.cos, normal],
+    ['square', (x) => x.square(), (v) => v * v, normal],
+    ['rsqrt', (x) => x.rsqrt(), (v) => 1 / Math.sqrt(v), positive],
+    ['log1p', (x) => x.log1p(), Math.log1p, positive],
+    ['expm1', (x) => x.expm1(), Math.expm1, normal],
+    ['softplus', (x) => x.softplus(), (v) => Math.log(1 + Math.exp(v)), normal],
   ];
 
   test.each(cases)('%s: values match a JS loop', async (_, op, ref, input) => {
@@ -183,6 +207,13 @@ describe('unary elementwise ops', () => {
     await expectValues(tensor([0]).sigmoid(), [0.5]);
     await expectValues(tensor([0, 1]).exp(), [1, Math.E]);
     await expectValues(tensor([1, Math.E]).log(), [0, 1], 1e-7); // e is rounded to float32
+    await expectValues(tensor([0, Math.PI / 2]).sin(), [0, 1], 1e-7);
+    await expectValues(tensor([4, 0.25]).rsqrt(), [0.5, 2]);
+    await expectValues(tensor([0, -1]).log1p(), [0, -Infinity]);
+    await expectValues(tensor([1e-10]).log1p(), [1e-10], 1e-7); // log(1 + x) would round to 0
+    await expectValues(tensor([1e-10, 0]).expm1(), [1e-10, 0], 1e-7);
+    await expectValues(tensor([-3, 2]).square(), [9, 4]);
+    await expectValues(tensor([0, 100, -100]).softplus(), [Math.LN2, 100, 0], 1e-7); // no overflow
   });
 
   test('relu and abs send zero gradient where the input is zero or negative (relu)', async () => {
@@ -265,6 +296,36 @@ describe('binary elementwise ops with broadcasting', () => {
     a.maximum(b).mul(tensor([10, 20, 30])).sum().backward();
     await expectValues(a.grad!, [0, 20, 0]);
     await expectValues(b.grad!, [10, 0, 30]);
+  });
+
+  test('minimum: values, the gradient to the smaller operand, ties split, NaN wins', async () => {
+    const a = tensor([1, 5, -2, 2, NaN], { requiresGrad: true });
+    const b = tensor([3, 4, -1, 2, 0], { requiresGrad: true });
+    const m = a.minimum(b);
+    await expectValues(m, [1, 4, -2, 2, NaN]);
+    m.mul(tensor([10, 20, 30, 40, 50])).sum().backward();
+    await expectValues(a.grad!, [10, 0, 30, 20, 50]);
+    await expectValues(b.grad!, [0, 20, 0, 20, 50]);
+    await expectValues(tensor([1, -3]).minimum(0), [0, -3]);
+  });
+
+  test('comparisons: float 0/1 masks, NaN false except for ne, numbers broadcast, no gradient', async () => {
+    const a = tensor([1, 2, 3, NaN]);
+    const b = tensor([2, 2, 1, NaN]);
+    await expectValues(a.eq(b), [0, 1, 0, 0]);
+    await expectValues(a.ne(b), [1, 0, 1, 1]);
+    await expectValues(a.gt(b), [0, 0, 1, 0]);
+    await expectValues(a.ge(b), [0, 1, 1, 0]);
+    await expectValues(a.lt(b), [1, 0, 0, 0]);
+    await expectValues(a.le(b), [1, 1, 0, 0]);
+    await expectValues(a.ge(2), [0, 1, 1, 0]);
+    await expectValues(a.lt(2), [1, 0, 0, 0]);
+    await expectValues(a.le(2), [1, 1, 0, 0]);
+    await expectValues(a.ne(2), [1, 0, 1, 1]);
+    await expectValues(tensor([[1], [3]]).gt(tensor([0, 2, 4])), [1, 0, 0, 1, 1, 0]);
+    const x = tensor([1, 2], { requiresGrad: true });
+    expect(x.gt(1).requiresGrad).toBe(false);
+    expectThrows(() => x.gt('1' as unknown as number), 'gt', 'Tensor or a number');
   });
 
   test('maximum: ties split the gradient evenly (as torch.maximum)', async () => {
