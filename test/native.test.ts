@@ -8,7 +8,9 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { AdamTensor, Backend, BinaryOp, SgdTensor, Storage, StorageSlice, UnaryOp } from '../src/backend/backend.js';
 import { loadNativeBackend } from '../src/backend/native/index.js';
 import { NativeBackend, type NativeAddon } from '../src/backend/native/native.js';
+import { BINARY_OPS } from '../src/backend/elementwise-ops.js';
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
+import * as fused from './fused-reference.js';
 import { getBackend } from '../src/device.js';
 import { init, manualSeed, nn, optim, tensor, type DeviceName, type Tensor } from '../src/index.js';
 import { layerCases, opCases, secondOrderCases } from './device-cases.js';
@@ -116,10 +118,20 @@ const UNARY: [UnaryOp, number, 'any' | 'positive'][] = [
   ['sigmoid', 0, 'any'],
   ['tanh', 0, 'any'],
   ['softplus', 0, 'any'],
+  ['expm1', 0, 'any'],
+  ['log1p', 0, 'positive'],
+  ['rsqrt', 0, 'positive'],
+  ['square', 0, 'any'],
+  ['sin', 0, 'any'],
+  ['cos', 0, 'any'],
+  ['gelu', 0, 'any'],
+  ['geluGrad', 0, 'any'],
+  ['leakyRelu', 0.2, 'any'],
+  ['leakyReluGrad', 0.2, 'any'],
+  ['elu', 0.7, 'any'],
   ['addS', 0.7, 'any'],
   ['mulS', -1.3, 'any'],
   ['rsubS', 2.5, 'any'],
-  ['rdivS', 3, 'positive'],
   ['powS', 2, 'any'],
   ['powS', 3, 'any'],
   ['powS', -1, 'positive'],
@@ -145,6 +157,7 @@ describe('native backend vs reference backend', () => {
     const [n, r] = upload(special);
     const cases: [UnaryOp, number][] = [
       ['sign', 0], ['relu', 0], ['sigmoid', 0], ['tanh', 0], ['softplus', 0], ['exp', 0], ['abs', 0], ['gtS', 0],
+      ['expm1', 0], ['log1p', 0], ['rsqrt', 0], ['square', 0], ['sin', 0], ['cos', 0], ['gelu', 0], ['geluGrad', 0], ['leakyRelu', 0.1], ['elu', 1],
       ['powS', NaN], ['powS', Infinity], ['powS', -Infinity], ['powS', 0], ['powS', 3], ['powS', 2], ['powS', -1], ['powS', 0.5], ['powS', -2.5],
     ];
     for (const [op, alpha] of cases) await expectStoragesClose(native.unary(op, n, layout, alpha), ref.unary(op, r, layout, alpha), `${op} ${alpha}`);
@@ -155,14 +168,14 @@ describe('native backend vs reference backend', () => {
     }
   });
 
-  test.each(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'gt', 'eq'] as BinaryOp[])('binary %s on random views (broadcast, transposed, offsets)', async (op) => {
+  test.each(Object.keys(BINARY_OPS) as BinaryOp[])('binary %s on random views (broadcast, transposed, offsets)', async (op) => {
     for (let trial = 0; trial < 15; trial++) {
       const shape = randShape(randint(0, 4));
       const a = randomView(shape);
       const b = randomView(shape);
       const av = normals(a.length);
-      const bv = op === 'eq' ? av.slice(0, b.length) : normals(b.length).map((v) => (op === 'div' ? Math.sign(v || 1) * (Math.abs(v) + 0.2) : v));
-      if (op === 'eq' && b.length > av.length) continue;
+      const bv = ['eq', 'ne', 'ge'].includes(op) ? av.slice(0, b.length) : normals(b.length).map((v) => (op === 'div' ? Math.sign(v || 1) * (Math.abs(v) + 0.2) : v));
+      if (['eq', 'ne', 'ge'].includes(op) && b.length > av.length) continue;
       const [na, ra] = upload(av);
       const [nb, rb] = upload(bv);
       await expectStoragesClose(native.binary(op, na, a.layout, nb, b.layout), ref.binary(op, ra, a.layout, rb, b.layout), `${op} ${JSON.stringify([a.layout, b.layout])}`);
@@ -173,7 +186,7 @@ describe('native backend vs reference backend', () => {
     const [na, ra] = upload(Float32Array.from([NaN, 1, NaN, -Infinity, 0]));
     const [nb, rb] = upload(Float32Array.from([1, NaN, NaN, 2, -0]));
     const l = contiguous([5]);
-    for (const op of ['pow', 'maximum', 'gt', 'eq'] as BinaryOp[]) await expectStoragesClose(native.binary(op, na, l, nb, l), ref.binary(op, ra, l, rb, l), op);
+    for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) await expectStoragesClose(native.binary(op, na, l, nb, l), ref.binary(op, ra, l, rb, l), op);
     const rows = 40000;
     const [nx, rx] = upload(normals(rows * 5));
     const [nr, rr] = upload(normals(5));
@@ -192,12 +205,24 @@ describe('native backend vs reference backend', () => {
       const values = normals(offset + outer * size * inner + 2);
       const [n, r] = upload(values);
       for (const op of ['sum', 'max'] as const) {
-        await expectStoragesClose(native.reduce(op, n, offset, { outer, size, inner }), ref.reduce(op, r, offset, { outer, size, inner }), `${op} [${outer},${size},${inner}]`);
+        const l = contiguous([outer, size, inner], offset);
+        await expectStoragesClose(native.reduce(op, n, l, [1]), ref.reduce(op, r, l, [1]), `${op} [${outer},${size},${inner}]`);
       }
     }
     const [n, r] = upload(Float32Array.from([1, NaN, 3, -Infinity, -Infinity, 2, 5, 4, NaN]));
-    await expectStoragesClose(native.reduce('max', n, 0, { outer: 3, size: 3, inner: 1 }), ref.reduce('max', r, 0, { outer: 3, size: 3, inner: 1 }), 'max with NaN');
-    await expectStoragesClose(native.reduce('max', n, 0, { outer: 1, size: 3, inner: 3 }), ref.reduce('max', r, 0, { outer: 1, size: 3, inner: 3 }), 'max with NaN, inner');
+    await expectStoragesClose(native.reduce('max', n, contiguous([3, 3]), [1]), ref.reduce('max', r, contiguous([3, 3]), [1]), 'max with NaN');
+    await expectStoragesClose(native.reduce('max', n, contiguous([3, 3]), [0]), ref.reduce('max', r, contiguous([3, 3]), [0]), 'max with NaN, inner');
+    for (let trial = 0; trial < 12; trial++) {
+      const shape = randShape(randint(1, 4));
+      const { layout, length } = randomView(shape);
+      const dims = shape.map((_, d) => d).filter(() => rand() < 0.5);
+      const [sn, sr] = upload(normals(length));
+      for (const op of ['sum', 'max'] as const) {
+        await expectStoragesClose(native.reduce(op, sn, layout, dims, 0.5), ref.reduce(op, sr, layout, dims, 0.5), `${op} dims [${dims}] of ${JSON.stringify(layout)}`);
+      }
+      const dim = randint(0, shape.length - 1);
+      for (const log of [false, true]) await expectStoragesClose(native.softmax(sn, layout, dim, log), ref.softmax(sr, layout, dim, log), `softmax dim ${dim} of ${JSON.stringify(layout)}`);
+    }
   });
 
   test('softmax and logSoftmax along the middle axis, incl. large values and -Infinity', async () => {
@@ -207,12 +232,13 @@ describe('native backend vs reference backend', () => {
       const values = normals(offset + outer * size * inner).map((v) => v * 30);
       const [n, r] = upload(values);
       for (const log of [false, true]) {
-        await expectStoragesClose(native.softmax(n, offset, { outer, size, inner }, log), ref.softmax(r, offset, { outer, size, inner }, log), `softmax log=${log} [${outer},${size},${inner}]`);
+        const l = contiguous([outer, size, inner], offset);
+        await expectStoragesClose(native.softmax(n, l, 1, log), ref.softmax(r, l, 1, log), `softmax log=${log} [${outer},${size},${inner}]`);
       }
     }
     const [n, r] = upload(Float32Array.from([-Infinity, 0, 1, -Infinity, -Infinity, -Infinity, NaN, 1, 2]));
     for (const log of [false, true]) {
-      await expectStoragesClose(native.softmax(n, 0, { outer: 3, size: 3, inner: 1 }, log), ref.softmax(r, 0, { outer: 3, size: 3, inner: 1 }, log), `special log=${log}`);
+      await expectStoragesClose(native.softmax(n, contiguous([3, 3]), 1, log), ref.softmax(r, contiguous([3, 3]), 1, log), `special log=${log}`);
     }
   });
 
@@ -329,7 +355,8 @@ describe('native backend vs reference backend', () => {
             expAvgSq: slice(v[b], k),
             maxExpAvgSq: amsgrad ? slice(x[b], k) : null,
           }));
-          backend.adamStep(tensors, hyper);
+          if (backend === native) native.adamStep(tensors, hyper);
+          else fused.adamStep(ref, tensors, hyper);
         }
       }
       for (const [k, [np, rp]] of ps.entries()) await expectStoragesClose(np, rp, `adam param ${k} amsgrad=${amsgrad}`);
@@ -354,7 +381,8 @@ describe('native backend vs reference backend', () => {
             gradLayout: g.layout,
             momentumBuffer: buffer ? slice(bufs[b], k) : null,
           }));
-          backend.sgdStep(tensors, { ...h, lr: 0.05, firstStep: t === 0 });
+          if (backend === native) native.sgdStep(tensors, { ...h, lr: 0.05, firstStep: t === 0 });
+          else fused.sgdStep(ref, tensors, { ...h, lr: 0.05, firstStep: t === 0 });
         }
       }
       for (const [k, [np, rp]] of ps.entries()) await expectStoragesClose(np, rp, `sgd param ${k} ${JSON.stringify(h)}`);
@@ -416,10 +444,10 @@ describe('native backend: results do not depend on the thread count', () => {
       const outs = [
         native.unary('tanh', sx, lxT, 0),
         native.binary('mul', sx, lx, sx, { shape: [600, 1001], strides: [0, 1], offset: 0 }),
-        native.reduce('sum', sx, 0, { outer: 1, size: x.length, inner: 1 }),
-        native.reduce('sum', sx, 0, { outer: 1, size: 600, inner: 1001 }),
-        native.reduce('max', sx, 0, { outer: 600, size: 1001, inner: 1 }),
-        native.softmax(sx, 0, { outer: 600, size: 1001, inner: 1 }, true),
+        native.reduce('sum', sx, lx, [0, 1]),
+        native.reduce('sum', sx, lx, [0]),
+        native.reduce('max', sx, lx, [1]),
+        native.softmax(sx, lx, 1, true),
         native.matmul(sx, sw, { a: contiguous([1, 600, 1001]), b: contiguous([1, 1001, 300]) }),
         native.gather(sx, lx, 0, si, lx),
         native.scatterAdd([600, 1001], 0, si, lx, sx, lx),

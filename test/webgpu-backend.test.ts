@@ -2,7 +2,9 @@
 // odd sizes, strided / transposed / broadcast (stride 0) views with offsets.
 import { beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { BinaryOp, Storage, UnaryOp } from '../src/backend/backend.js';
+import { BINARY_OPS } from '../src/backend/elementwise-ops.js';
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
+import * as fused from './fused-reference.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { grid2d } from '../src/backend/webgpu/kernel-context.js';
 import { contiguousLayout, sizeOf, type Layout, type Shape } from '../src/shape.js';
@@ -92,7 +94,10 @@ describe('unary', () => {
   const cases: [UnaryOp, { lo?: number; hi?: number; alpha?: number }][] = [
     ['copy', {}], ['neg', {}], ['exp', { lo: -10, hi: 10 }], ['log', { lo: 0.01, hi: 5 }], ['sqrt', { lo: 0, hi: 5 }],
     ['abs', {}], ['sign', {}], ['relu', {}], ['sigmoid', { lo: -30, hi: 30 }], ['tanh', { lo: -30, hi: 30 }], ['softplus', { lo: -30, hi: 30 }],
-    ['addS', { alpha: 2.5 }], ['mulS', { alpha: -3 }], ['rsubS', { alpha: 1.5 }], ['rdivS', { lo: 0.1, hi: 3, alpha: 2 }],
+    ['expm1', { lo: -3, hi: 3 }], ['expm1', { lo: -0.01, hi: 0.01 }], ['log1p', { lo: -0.9, hi: 5 }], ['log1p', { lo: -0.01, hi: 0.01 }],
+    ['rsqrt', { lo: 0.01, hi: 5 }], ['square', {}], ['sin', { lo: -10, hi: 10 }], ['cos', { lo: -10, hi: 10 }],
+    ['gelu', { lo: -8, hi: 8 }], ['geluGrad', { lo: -8, hi: 8 }], ['leakyRelu', { alpha: 0.2 }], ['leakyReluGrad', { alpha: 0.2 }], ['elu', { lo: -5, hi: 3, alpha: 0.7 }],
+    ['addS', { alpha: 2.5 }], ['mulS', { alpha: -3 }], ['rsubS', { alpha: 1.5 }],
     ['powS', { lo: 0.1, hi: 3, alpha: 2.5 }], ['powS', { lo: -3, hi: 3, alpha: 3 }], ['powS', { lo: -3, hi: 3, alpha: -2 }],
     ['powS', { lo: -3, hi: 3, alpha: 0.5 }], ['powS', { alpha: 0 }], ['gtS', { alpha: 0.25 }],
   ];
@@ -118,19 +123,20 @@ test('unary and binary ops on special values (NaN, ±Infinity, ±0) as the refer
   const x = upload(special);
   const unaryCases: [UnaryOp, number][] = [
     ['sign', 0], ['relu', 0], ['sigmoid', 0], ['tanh', 0], ['softplus', 0], ['exp', 0], ['abs', 0], ['gtS', 0],
+    ['expm1', 0], ['log1p', 0], ['rsqrt', 0], ['square', 0], ['gelu', 0], ['geluGrad', 0], ['leakyRelu', 0.1], ['elu', 1],
     ['powS', NaN], ['powS', Infinity], ['powS', -Infinity], ['powS', 0], ['powS', 3], ['powS', 10], ['powS', -3], ['powS', 0.5], ['powS', -2.5],
   ];
   for (const [op, alpha] of unaryCases) {
     await expectMatch({ cpu: cpu.unary(op, x.cpu, layout, alpha), gpu: gpu.unary(op, x.gpu, layout, alpha) }, 2e-6, `${op} ${alpha}`);
   }
   const other = upload(special.slice().reverse());
-  for (const op of ['pow', 'maximum', 'gt', 'eq'] as const) {
+  for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) {
     await expectMatch({ cpu: cpu.binary(op, x.cpu, layout, other.cpu, layout), gpu: gpu.binary(op, x.gpu, layout, other.gpu, layout) }, 2e-6, op);
   }
 });
 
 describe('binary', () => {
-  const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'gt', 'eq'];
+  const ops = Object.keys(BINARY_OPS) as BinaryOp[];
   for (const op of ops) {
     test(`${op} on contiguous, strided and broadcast views`, async () => {
       for (const shape of SHAPES) {
@@ -138,7 +144,7 @@ describe('binary', () => {
           const [va, vb] = [view(shape, kind), view(shape, kind)];
           const [da, db] = [uniform(va.length, -3, 3), uniform(vb.length, -3, 3)];
           for (let i = 0; i < Math.min(da.length, db.length); i += 3) db[i] = da[i]; // ties for eq / gt / maximum
-          if (op === 'maximum' && da.length > 4) [da[0], db[4]] = [NaN, NaN];
+          if ((op === 'maximum' || op === 'minimum') && da.length > 4) [da[0], db[4]] = [NaN, NaN];
           if (op === 'div') db.forEach((v, i) => (db[i] = v === 0 ? 1 : v));
           if (op === 'pow') db.forEach((v, i) => (db[i] = i % 2 ? Math.round(v) : v)); // integer exponents of negative bases too
           const [a, b] = [upload(da), upload(db)];
@@ -185,30 +191,45 @@ describe.each([256, 4])('reduce and softmax with at most %i threads per output',
         const data = uniform(offset + outer * size * inner, -2, 2);
         if (op === 'max' && data.length > 10) data[10] = NaN;
         const x = upload(data);
-        const view = { outer, size, inner };
+        const l = { ...contiguousLayout([outer, size, inner]), offset };
         const scale = op === 'sum' ? 1 / size : 1;
-        const out = { cpu: cpu.reduce(op, x.cpu, offset, view, scale), gpu: gpu.reduce(op, x.gpu, offset, view, scale) };
+        const out = { cpu: cpu.reduce(op, x.cpu, l, [1], scale), gpu: gpu.reduce(op, x.gpu, l, [1], scale) };
         await expectMatch(out, 1e-6 * Math.sqrt(size + 1) * 2, `${op} ${outer}×${size}×${inner}`);
       }
     });
   }
 
+  test('sum, max and softmax of strided views over any dims (adjacent, not, none)', async () => {
+    for (const shape of [[3, 4, 5], [2, 1, 6, 3], [7], [17, 65]] as Shape[]) {
+      for (const dims of [[], [0], [shape.length - 1], [...new Set([0, shape.length - 1])], shape.map((_, d) => d)]) {
+        const v = randomLayout(shape, { broadcast: true });
+        const x = upload(uniform(v.length, -2, 2));
+        for (const op of ['sum', 'max'] as const) {
+          const out = { cpu: cpu.reduce(op, x.cpu, v.layout, dims, 0.5), gpu: gpu.reduce(op, x.gpu, v.layout, dims, 0.5) };
+          await expectMatch(out, 1e-5, `${op} dims [${dims}] of ${JSON.stringify(v.layout)}`);
+        }
+        const dim = dims[0] ?? 0;
+        await expectMatch({ cpu: cpu.softmax(x.cpu, v.layout, dim, false), gpu: gpu.softmax(x.gpu, v.layout, dim, false) }, 5e-6, `softmax dim ${dim} of ${JSON.stringify(v.layout)}`);
+      }
+    }
+  });
+
   test('long sums stay within 1e-6 (cascaded per thread): 1e6 and 4e6 elements, long rows, a softmax denominator, a squared error', async () => {
     for (const [outer, size] of [[1, 1e6], [1, 4e6], [3, 300000]]) {
       const x = upload(new Float32Array(outer * size).fill(0.1));
-      const view = { outer, size, inner: 1 };
-      await expectMatch({ cpu: cpu.reduce('sum', x.cpu, 0, view), gpu: gpu.reduce('sum', x.gpu, 0, view) }, 1e-6, `sum ${outer}×${size}`);
-      await expectMatch({ cpu: cpu.reduce('sum', x.cpu, 0, view, 1 / size), gpu: gpu.reduce('sum', x.gpu, 0, view, 1 / size) }, 1e-6, `mean ${outer}×${size}`);
+      const l = contiguousLayout([outer, size]);
+      await expectMatch({ cpu: cpu.reduce('sum', x.cpu, l, [1]), gpu: gpu.reduce('sum', x.gpu, l, [1]) }, 1e-6, `sum ${outer}×${size}`);
+      await expectMatch({ cpu: cpu.reduce('sum', x.cpu, l, [1], 1 / size), gpu: gpu.reduce('sum', x.gpu, l, [1], 1 / size) }, 1e-6, `mean ${outer}×${size}`);
     }
     const n = 1e6;
     const logits = new Float32Array(n).fill(Math.log(0.1)); // each exp ≈ 0.1, and one 1
     logits[0] = 0;
     const x = upload(logits);
-    const row = { outer: 1, size: n, inner: 1 };
-    await expectMatch({ cpu: cpu.softmax(x.cpu, 0, row, true), gpu: gpu.softmax(x.gpu, 0, row, true) }, 1e-6, 'log-softmax of a long row');
+    const row = contiguousLayout([n]);
+    await expectMatch({ cpu: cpu.softmax(x.cpu, row, 0, true), gpu: gpu.softmax(x.gpu, row, 0, true) }, 1e-6, 'log-softmax of a long row');
     const [a, b] = [upload(new Float32Array(n).fill(0.3)), upload(new Float32Array(n).fill(0.2))];
     const l = contiguousLayout([n]);
-    await expectMatch({ cpu: cpu.squaredErrorSum(a.cpu, l, b.cpu, l, 1), gpu: gpu.squaredErrorSum(a.gpu, l, b.gpu, l, 1) }, 1e-6, 'squared error sum');
+    await expectMatch({ cpu: fused.squaredErrorSum(cpu, a.cpu, l, b.cpu, l, 1), gpu: gpu.squaredErrorSum(a.gpu, l, b.gpu, l, 1) }, 1e-6, 'squared error sum');
   });
 
   for (const log of [false, true]) {
@@ -216,8 +237,8 @@ describe.each([256, 4])('reduce and softmax with at most %i threads per output',
       for (const [outer, size, inner, magnitude] of [[1, 1, 1, 1], [3, 17, 1, 100], [1, 5000, 1, 10], [4, 130, 3, 1000], [2, 65, 7, 1e4], [5, 3, 65, 50], [64, 10, 1, 30]]) {
         const offset = 5;
         const x = upload(uniform(offset + outer * size * inner, -magnitude, magnitude));
-        const view = { outer, size, inner };
-        const out = { cpu: cpu.softmax(x.cpu, offset, view, log), gpu: gpu.softmax(x.gpu, offset, view, log) };
+        const l = { ...contiguousLayout([outer, size, inner]), offset };
+        const out = { cpu: cpu.softmax(x.cpu, l, 1, log), gpu: gpu.softmax(x.gpu, l, 1, log) };
         await expectMatch(out, 5e-6, `softmax ${outer}×${size}×${inner} ×${magnitude}`);
       }
     });
