@@ -1,6 +1,6 @@
 // Numerics every device must get right, against exact values or PyTorch 1.13's rules: NaN through
 // relu, maximum and max; pow with integer and tensor exponents; one Adam step; long sums (the tunings'
-// kernels: webgpu-backend.test.ts).
+// kernels: backend-conformance.test.ts).
 import { beforeAll, describe, expect, test } from 'vitest';
 import { full, grad, gradcheck, init, optim, tensor, zeros, type DeviceName, type Tensor } from '../src/index.js';
 import { eq, gt } from '../src/ops/elementwise.js';

@@ -1,10 +1,12 @@
 // Runtime behaviour of WebGpuBackend: long loops without awaiting, device loss, deferred validation
-// errors, and a script's process exiting by itself.
+// errors, a script's process exiting by itself, grids within the dispatch limits. (Its kernels'
+// values: backend-conformance.test.ts.)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/backend/webgpu/index.js';
+import { grid2d } from '../src/backend/webgpu/kernel-context.js';
 import { contiguousLayout } from '../src/shape.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -114,3 +116,12 @@ test('a script that used the backend exits by itself, every time', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   }
 }, 90_000);
+
+test('grid2d keeps every dimension within 65535 workgroups and covers them all', () => {
+  for (const groups of [1, 65535, 65536, 1e6, 4e8]) {
+    const [x, y = 1] = grid2d(groups);
+    expect(x).toBeLessThanOrEqual(65535);
+    expect(y).toBeLessThanOrEqual(65535);
+    expect(x * y).toBeGreaterThanOrEqual(groups);
+  }
+});
