@@ -79,6 +79,7 @@ export class Tensor extends TensorHandle {
   cos(): Tensor { return ops.cos(this); }
   square(): Tensor { return ops.square(this); }
   rsqrt(): Tensor { return ops.rsqrt(this); }
+  reciprocal(): Tensor { return ops.reciprocal(this); }
   log1p(): Tensor { return ops.log1p(this); }
   expm1(): Tensor { return ops.expm1(this); }
 

@@ -185,6 +185,7 @@ describe('unary elementwise ops', () => {
     ['cos', (x) => x.cos(), Math.cos, normal],
     ['square', (x) => x.square(), (v) => v * v, normal],
     ['rsqrt', (x) => x.rsqrt(), (v) => 1 / Math.sqrt(v), positive],
+    ['reciprocal', (x) => x.reciprocal(), (v) => 1 / v, positive],
     ['log1p', (x) => x.log1p(), Math.log1p, positive],
     ['expm1', (x) => x.expm1(), Math.expm1, normal],
     ['softplus', (x) => x.softplus(), (v) => Math.log(1 + Math.exp(v)), normal],
@@ -209,6 +210,7 @@ describe('unary elementwise ops', () => {
     await expectValues(tensor([1, Math.E]).log(), [0, 1], 1e-7); // e is rounded to float32
     await expectValues(tensor([0, Math.PI / 2]).sin(), [0, 1], 1e-7);
     await expectValues(tensor([4, 0.25]).rsqrt(), [0.5, 2]);
+    await expectValues(tensor([4, -0.5, 0, -0]).reciprocal(), [0.25, -2, Infinity, -Infinity]);
     await expectValues(tensor([0, -1]).log1p(), [0, -Infinity]);
     await expectValues(tensor([1e-10]).log1p(), [1e-10], 1e-7); // log(1 + x) would round to 0
     await expectValues(tensor([1e-10, 0]).expm1(), [1e-10, 0], 1e-7);

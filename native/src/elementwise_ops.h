@@ -39,6 +39,7 @@ inline float normal_cdf(float x) { return 0.5f * std::erfc(-x * 0.70710678f); }
   X(log1p, Heavy, std::log1p(v))                                                        \
   X(sqrt, Cheap, std::sqrt(v))                                                          \
   X(rsqrt, Cheap, 1.0f / std::sqrt(v))                                                  \
+  X(reciprocal, Cheap, 1.0f / v)                                                        \
   X(square, Cheap, v * v)                                                               \
   X(abs, Cheap, std::fabs(v))                                                           \
   X(sign, Cheap, v > 0 ? 1.0f : v < 0 ? -1.0f : v)                                      \

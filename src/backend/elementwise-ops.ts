@@ -33,6 +33,7 @@ export const UNARY_OPS = {
   log1p: { ref: Math.log1p, wgsl: 'log1p_js(x)' },
   sqrt: { ref: Math.sqrt, wgsl: 'sqrt(x)' },
   rsqrt: { ref: (x) => 1 / Math.sqrt(x), wgsl: '1.0 / sqrt(x)' },
+  reciprocal: { ref: (x) => 1 / x, wgsl: '1.0 / x' },
   square: { ref: (x) => x * x, wgsl: 'x * x' },
   abs: { ref: Math.abs, wgsl: 'abs(x)' },
   sign: { ref: Math.sign, wgsl: 'select(sign(x), x, is_nan(x))' },

@@ -49,6 +49,7 @@ export const unaryOps = {
   log1p: unaryOp('log1p', (g, { inputs: [x] }) => [g.div(x.add(1))]),
   sqrt: unaryOp('sqrt', (g, { output }) => [g.div(output.mul(2))], true),
   rsqrt: unaryOp('rsqrt', (g, { output: y }) => [g.mul(y.pow(3)).mul(-0.5)], true),
+  reciprocal: unaryOp('reciprocal', (g, { output: y }) => [g.mul(square(y)).neg()], true),
   square: unaryOp('square', (g, { inputs: [x] }) => [g.mul(x.mul(2))]),
   abs: unaryOp('abs', (g, { inputs: [x] }) => [g.mul(sign(x))]),
   sin: unaryOp('sin', (g, { inputs: [x] }) => [g.mul(cos(x))]),
@@ -133,6 +134,8 @@ export const log1p = unary(unaryOps.log1p);
 export const sqrt = unary(unaryOps.sqrt);
 export const rsqrt = unary(unaryOps.rsqrt);
 export const square = unary(unaryOps.square);
+/** 1 / x */
+export const reciprocal = unary(unaryOps.reciprocal);
 export const abs = unary(unaryOps.abs);
 export const sin = unary(unaryOps.sin);
 export const cos = unary(unaryOps.cos);
