@@ -146,16 +146,32 @@ export class TensorHandle {
     return values;
   }
 
-  private async read(): Promise<Float32Array | Float64Array> {
-    const storage = this.storage;
-    const whole = this.layout.offset === 0 && this.isContiguous() && storage.length === this.size;
-    if (whole) return getBackend(this.device).read(storage);
+  /** @internal The values now, where the backend reads synchronously (cpu, reference); else null. */
+  valuesSync(): Float32Array | Float64Array | null {
     const backend = getBackend(this.device);
-    const copy = backend.unary('copy', storage, this.layout, 0);
+    if (!backend.readSync) return null;
+    const { storage, temporary } = this.inOrder();
     try {
-      return await backend.read(copy);
+      return backend.readSync(storage);
     } finally {
-      backend.release(copy);
+      if (temporary) backend.release(storage);
     }
+  }
+
+  private async read(): Promise<Float32Array | Float64Array> {
+    const backend = getBackend(this.device);
+    const { storage, temporary } = this.inOrder();
+    try {
+      return await backend.read(storage);
+    } finally {
+      if (temporary) backend.release(storage);
+    }
+  }
+
+  /** A storage holding exactly the view's values in row-major order: its own, or a temporary copy. */
+  private inOrder(): { storage: Storage; temporary: boolean } {
+    const storage = this.storage;
+    if (this.layout.offset === 0 && this.isContiguous() && storage.length === this.size) return { storage, temporary: false };
+    return { storage: getBackend(this.device).unary('copy', storage, this.layout, 0), temporary: true };
   }
 }

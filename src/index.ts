@@ -7,6 +7,7 @@ import { memoryOf, type MemoryInfo } from './memory.js';
 export { Tensor, type NestedArray, type Scalar } from './tensor.js';
 export { tensor, zeros, ones, full, arange, randn, rand, randint, randperm, type TensorOptions } from './creation.js';
 export { manualSeed } from './random.js';
+export { setPrintOptions, type PrintOptions } from './format.js';
 export { init, flush, defaultDevice, type BackendChoice, type InitResult } from './device.js';
 export { tidy, keep, type MemoryInfo } from './memory.js';
 export { backward, grad, type GradOptions } from './autograd/engine.js';

@@ -1,11 +1,13 @@
 // The tensor front: an immutable float32 n-d array on one device, a node of the autograd graph;
 // the handle it extends (handle.ts) holds the storage and graph state, this class the op methods.
+import { inspect } from 'node:util';
 import { backward as runBackward } from './autograd/engine.js';
 import type { DeviceName } from './backend/backend.js';
 import { sizesArg } from './check.js';
 import { getBackend } from './device.js';
 import { TensorHandle } from './handle.js';
 import * as ops from './ops/index.js';
+import { formatTensor } from './format.js';
 import { contiguousLayout, formatShape, sizeOf } from './shape.js';
 
 export type Scalar = number;
@@ -47,8 +49,31 @@ export class Tensor extends TensorHandle {
     runBackward(this, gradient, options);
   }
 
+  /**
+   * The values as PyTorch prints them, then shape, device and autograd state:
+   * `tensor([[0.1000, 0.2000], …], shape [2, 2], cpu)`; large tensors summarised (setPrintOptions).
+   * A webgpu tensor's values cannot be read synchronously: it prints a placeholder; `await t.format()`.
+   */
   override toString(): string {
-    return `Tensor(${formatShape(this.shape)}, device=${this.device}${this.requiresGrad ? ', requiresGrad' : ''}${this.isDisposed ? ', disposed' : ''})`;
+    if (this.isDisposed) return formatTensor('<disposed>', this.shape, this.suffixes());
+    const values = this.valuesSync();
+    return formatTensor(values ? Float32Array.from(values) : `<on ${this.device}: await t.format() to print the values>`, this.shape, this.suffixes());
+  }
+
+  /** toString with the values, on every device. */
+  async format(): Promise<string> {
+    if (this.isDisposed) return this.toString();
+    return formatTensor(await this.data(), this.shape, this.suffixes());
+  }
+
+  /** console.log and util.inspect print toString(). */
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  private suffixes(): string[] {
+    const grad = this.gradFn ? [`gradFn ${this.gradFn.name}`] : this.requiresGrad ? ['requiresGrad'] : [];
+    return [`shape [${this.shape.join(', ')}]`, this.device, ...grad];
   }
 
   zerosLike(): Tensor {

@@ -99,6 +99,8 @@ export interface Backend {
   fill(length: number, value: number): Storage;
   /** Copies a whole storage out. CPU keeps float64; GPU returns float32. */
   read(storage: Storage): Promise<Float32Array | Float64Array>;
+  /** The same, at once: only a backend whose storages live in this process's memory offers it (printing uses it). */
+  readSync?(storage: Storage): Float32Array | Float64Array;
   release(storage: Storage): void;
   /** Submits pending work and waits for it; surfaces deferred device errors. */
   flush(): Promise<void>;

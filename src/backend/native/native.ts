@@ -168,6 +168,9 @@ export class NativeBackend implements Backend {
   }
 
   async read(storage: Storage): Promise<Float32Array> {
+    return this.readSync(storage);
+  }
+  readSync(storage: Storage): Float32Array {
     return dataOf(storage).slice(0, storage.length);
   }
 

@@ -48,6 +48,9 @@ export class ReferenceBackend implements Backend {
     return wrap(new Float64Array(length).fill(value));
   }
   async read(storage: Storage): Promise<Float64Array> {
+    return this.readSync(storage);
+  }
+  readSync(storage: Storage): Float64Array {
     return dataOf(storage).slice();
   }
   release(): void {}
