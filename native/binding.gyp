@@ -29,6 +29,7 @@
         "src/reduce.cc",
         "src/indexing.cc",
         "src/optimizer.cc",
+        "src/conv.cc",
         "src/thread_pool.cc",
         "src/gemm.cc",
         "src/gemm_generic.cc",

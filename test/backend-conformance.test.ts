@@ -5,7 +5,7 @@
 // tuning runs the tuned sections in each form. Neither backend may be missing: no adapter or no
 // built addon fails the suite, it never skips.
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { AdamTensor, Backend, BinaryOp, MatmulArgs, SgdTensor, Storage, StorageSlice, UnaryOp } from '../src/backend/backend.js';
+import type { AdamTensor, Backend, BinaryOp, Conv2dGeometry, MatmulArgs, SgdTensor, Storage, StorageSlice, UnaryOp } from '../src/backend/backend.js';
 import { BINARY_OPS, UNARY_OPS } from '../src/backend/elementwise-ops.js';
 import { NativeBackend } from '../src/backend/native/native.js';
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
@@ -30,8 +30,9 @@ interface Subject {
   /** The optional fused kernels it offers. */
   fused: FusedKernel[];
 }
-type FusedKernel = 'squaredErrorSum' | 'squaredErrorGrad' | 'adamStep' | 'sgdStep';
-const FUSED_KERNELS: FusedKernel[] = ['squaredErrorSum', 'squaredErrorGrad', 'adamStep', 'sgdStep'];
+type FusedKernel = 'squaredErrorSum' | 'squaredErrorGrad' | 'adamStep' | 'sgdStep' | 'conv2d' | 'conv2dInputGrad' | 'conv2dWeightGrad' | 'maxPool2dIndices';
+const WINDOW_KERNELS: FusedKernel[] = ['conv2d', 'conv2dInputGrad', 'conv2dWeightGrad', 'maxPool2dIndices'];
+const FUSED_KERNELS: FusedKernel[] = ['squaredErrorSum', 'squaredErrorGrad', 'adamStep', 'sgdStep', ...WINDOW_KERNELS];
 
 const webgpuForm = (name: string, tuning: Partial<Tuning>): Form => ({ name, apply: (b) => Object.assign((b as WebGpuBackend).tuning, tuning) });
 const SUBJECTS: Subject[] = [
@@ -44,7 +45,7 @@ const SUBJECTS: Subject[] = [
       return backend;
     },
     forms: [{ name: 'as built', apply: () => {} }],
-    fused: ['adamStep', 'sgdStep'],
+    fused: ['adamStep', 'sgdStep', ...WINDOW_KERNELS],
   },
   {
     name: 'webgpu',
@@ -53,7 +54,7 @@ const SUBJECTS: Subject[] = [
       webgpuForm('GPU forms: workgroup tiles, 256 threads per output', { matmulTiles: 'workgroup', maxThreadsPerOutput: 256 }),
       webgpuForm('fallback-adapter forms: register tiles, 4 threads per output', { matmulTiles: 'registers', maxThreadsPerOutput: 4 }),
     ],
-    fused: FUSED_KERNELS,
+    fused: ['squaredErrorSum', 'squaredErrorGrad', 'adamStep', 'sgdStep'],
   },
 ];
 
@@ -396,6 +397,49 @@ describe.each(SUBJECTS)('$name conforms to the reference backend', (subject) => 
         }
         for (const [k, p] of params.entries()) await match(p, 1e-5, `sgd parameter ${k}, ${JSON.stringify(h)}`);
         if (buffer) await match(momenta, 1e-5, `sgd momentum buffers, ${JSON.stringify(h)}`);
+      }
+    });
+
+    /** Geometries as conv2d's: odd sizes, strides, dilations, padding before, 1×1, a batch of 0. */
+    type Two = [number, number];
+    const geometry = (batch: number, inChannels: number, outChannels: number, input: Two, kernel: Two, stride: Two, padding: Two, dilation: Two): Conv2dGeometry => {
+      const out = (i: 0 | 1) => Math.floor((input[i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i]) + 1;
+      return { batch, inChannels, outChannels, input, kernel, stride, padding, dilation, output: [out(0), out(1)] };
+    };
+    const GEOMETRIES = [
+      geometry(2, 3, 4, [9, 8], [3, 3], [1, 1], [1, 1], [1, 1]),
+      geometry(3, 2, 5, [11, 9], [3, 2], [2, 1], [2, 0], [2, 1]),
+      geometry(2, 5, 6, [4, 3], [1, 1], [1, 1], [0, 0], [1, 1]),
+      geometry(1, 4, 3, [7, 10], [4, 2], [3, 2], [1, 1], [1, 2]),
+      geometry(5, 1, 8, [28, 28], [3, 3], [1, 1], [1, 1], [1, 1]),
+      geometry(0, 2, 2, [5, 5], [3, 3], [1, 1], [1, 1], [1, 1]),
+    ];
+    const dims = (g: Conv2dGeometry) => ({
+      x: [g.batch, g.inChannels, ...g.input],
+      y: [g.batch, g.outChannels, ...g.output],
+      w: [g.outChannels, g.inChannels, ...g.kernel],
+    });
+
+    if (offers('conv2d')) test('conv2d, conv2dInputGrad and conv2dWeightGrad on strided views', async () => {
+      for (const g of GEOMETRIES) {
+        const d = dims(g);
+        const [vx, vy, vw] = [randomView(r, d.x), randomView(r, d.y), randomView(r, d.w)];
+        const [x, gy, w] = [upload(r.normals(vx.length)), upload(r.normals(vy.length)), upload(r.normals(vw.length))];
+        const k = g.inChannels * g.kernel[0] * g.kernel[1];
+        const what = JSON.stringify(g);
+        await match({ got: backend.conv2d!(x.got, vx.layout, w.got, vw.layout, g), want: fused.conv2d(ref, x.want, vx.layout, w.want, vw.layout, g) }, 1e-6 * (k + 10), `conv2d ${what}`);
+        await match({ got: backend.conv2dInputGrad!(gy.got, vy.layout, w.got, vw.layout, g), want: fused.conv2dInputGrad(ref, gy.want, vy.layout, w.want, vw.layout, g) }, 1e-6 * (g.outChannels * 9 + 10), `conv2dInputGrad ${what}`);
+        const positions = g.batch * g.output[0] * g.output[1];
+        await match({ got: backend.conv2dWeightGrad!(x.got, vx.layout, gy.got, vy.layout, g), want: fused.conv2dWeightGrad(ref, x.want, vx.layout, gy.want, vy.layout, g) }, 1e-6 * (Math.sqrt(positions) * 4 + 10), `conv2dWeightGrad ${what}`);
+      }
+    });
+
+    if (offers('maxPool2dIndices')) test('maxPool2dIndices: the first maximum, ties and NaN by PyTorch\'s rule, padding and dilation', async () => {
+      for (const g of GEOMETRIES.map((c) => ({ ...c, outChannels: c.inChannels }))) {
+        const v = randomView(r, dims(g).x);
+        const data = r.normals(v.length).map((x, i) => (i % 5 === 0 ? 0.5 : i % 37 === 0 ? NaN : x)); // ties and NaNs
+        const x = upload(data);
+        await match({ got: backend.maxPool2dIndices!(x.got, v.layout, g), want: fused.maxPool2dIndices(ref, x.want, v.layout, g) }, 0, `maxPool2dIndices ${JSON.stringify(g)}`);
       }
     });
   });

@@ -95,6 +95,7 @@ export const opCases: Case[] = [
   ['cosineSimilarity', (a, b) => cosineSimilarity(a, b, -1), [s(4, 8), s(4, 8)]],
   ['cdist', (a, b) => cdist(a, b), [s(2, 5, 7), s(2, 6, 7)]],
   ['cdist of a with itself', (a) => cdist(a, a), [s(6, 4)]],
+  ['cdist past 25 rows (the matmul identity)', (a, b) => cdist(a, b), [s(2, 30, 5), s(1, 27, 5)]],
   ['oneHot', (i) => oneHot(i, 4), [index([0, 3, 1, 1])]],
   ['cumsum', (a) => a.cumsum(1), [s(3, 37)]],
   ['softmax', (a) => a.softmax(-1), [s(5, 10)]],
@@ -116,8 +117,12 @@ export const opCases: Case[] = [
   ['binaryCrossEntropyWithLogits', (l, t) => F.binaryCrossEntropyWithLogits(l.mul(20), t), [s(3, 7), pos(3, 7)]],
   ['conv2d 3×3, padding 1, bias', (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), [s(2, 3, 9, 8), s(5, 3, 3, 3), s(5)]],
   ['conv2d stride, dilation, groups', (x, w) => F.conv2d(x, w, null, { stride: [2, 1], dilation: [1, 2], padding: 2, groups: 2 }), [s(2, 4, 9, 10), s(6, 2, 3, 2)]],
+  ['conv2d stride 2, dilation, uneven padding, no bias', (x, w) => F.conv2d(x, w, null, { stride: 2, dilation: [2, 1], padding: [2, 1] }), [s(2, 3, 11, 9), s(4, 3, 3, 2)]],
+  ['conv2d 1×1', (x, w, b) => F.conv2d(x, w, b), [s(2, 5, 4, 3), s(6, 5, 1, 1), s(6)]],
+  ['conv2d same padding, even kernel, on a transposed view', (x, w) => F.conv2d(x.transpose(2, 3), w, null, { padding: 'same' }), [s(2, 2, 6, 7), s(3, 2, 4, 2)]],
   ['conv2d depthwise', (x, w, b) => F.conv2d(x, w, b, { groups: 3, padding: 'same' }), [s(1, 3, 6, 7), s(3, 1, 3, 3), s(3)]],
   ['maxPool2d 2', (x) => F.maxPool2d(x, 2), [s(2, 3, 8, 6)]],
+  ['maxPool2d of a strided view, unbatched', (x) => F.maxPool2d(x.transpose(1, 2), [3, 2], { stride: [2, 1] }), [s(3, 9, 8)]],
   ['maxPool2d 3, stride 2, padding 1, ceilMode', (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [s(2, 2, 9, 8)]],
   ['maxPool2d indices', (x) => F.maxPool2dWithIndices(x, [2, 3], { dilation: [2, 1], stride: 1 }).indices, [s(1, 2, 7, 7)]],
   ['avgPool2d countIncludePad false', (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), [s(2, 3, 9, 8)]],
@@ -153,6 +158,7 @@ export const secondOrderCases: Case[] = [
   ['cdist second derivative', (a, b) => grad(cdist(a, b).sum(), a, { createGraph: true })[0].pow(2), [s(4, 3), s(5, 3)]],
   ['matmul mixed second derivative', (a, b) => grad(a.matmul(b).pow(2).sum(), a, { createGraph: true })[0], [s(4, 3), s(3, 5)]],
   ['conv2d mixed second derivative', (x, w) => grad(F.conv2d(x, w, null, { padding: 1 }).pow(2).sum(), w, { createGraph: true })[0], [s(2, 2, 5, 5), s(3, 2, 3, 3)]],
+  ['conv2d second derivative through the input gradient', (x, w) => grad(F.conv2d(x, w, null, { stride: 2, padding: [1, 0] }).pow(2).sum(), x, { createGraph: true })[0], [s(2, 3, 7, 6), s(4, 3, 3, 2)]],
 ];
 
 /** The nn layers and losses of issue 10 §3 (composed of the ops above). */

@@ -16,6 +16,7 @@
 
 #include <cmath>
 
+#include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "indexing.h"
@@ -130,6 +131,10 @@ class WebgradAddon : public Napi::Addon<WebgradAddon> {
                              InstanceMethod("copy", &WebgradAddon::Copy),
                              InstanceMethod("gather", &WebgradAddon::Gather),
                              InstanceMethod("scatterAdd", &WebgradAddon::ScatterAdd),
+                             InstanceMethod("conv2d", &WebgradAddon::Conv2d),
+                             InstanceMethod("conv2dInputGrad", &WebgradAddon::Conv2dInputGrad),
+                             InstanceMethod("conv2dWeightGrad", &WebgradAddon::Conv2dWeightGrad),
+                             InstanceMethod("maxPool2dIndices", &WebgradAddon::MaxPool2dIndices),
                              InstanceMethod("adamStep", &WebgradAddon::AdamStep),
                              InstanceMethod("sgdStep", &WebgradAddon::SgdStep),
                              InstanceMethod("captureStderr", &WebgradAddon::CaptureStderrFn),
@@ -255,6 +260,53 @@ class WebgradAddon : public Napi::Addon<WebgradAddon> {
     const View sv = contiguous(static_cast<int>(rank), shape);
     const View iv = p.view(), srcv = p.view();
     scatter_add(sv, dim, span(info, 0, "scatterAdd index"), iv, span(info, 1, "scatterAdd source"), srcv, span(info, 2, "scatterAdd output"));
+    return info.Env().Undefined();
+  }
+  // The convolutions' params: n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow (ConvGeometry);
+  // every array contiguous and exactly its size. A window position in the padding reads nothing
+  // (conv.cc checks each against the input), so any output size stays inside the buffers.
+  ConvGeometry conv_geometry(const char* what) {
+    Params p = params();
+    ConvGeometry g{};
+    for (int64_t* field : {&g.n, &g.c, &g.h, &g.w, &g.o, &g.kh, &g.kw, &g.sh, &g.sw, &g.ph, &g.pw, &g.dh, &g.dw, &g.oh, &g.ow}) *field = p.i64();
+    const bool sizes = g.n >= 0 && g.c >= 1 && g.h >= 1 && g.w >= 1 && g.o >= 1 && g.kh >= 1 && g.kw >= 1 && g.oh >= 0 && g.ow >= 0;
+    const bool steps = g.sh >= 1 && g.sw >= 1 && g.dh >= 1 && g.dw >= 1 && g.ph >= 0 && g.pw >= 0;
+    if (!sizes || !steps) fail(std::string(what) + ": invalid geometry");
+    return g;
+  }
+  Span sized(const Napi::CallbackInfo& info, size_t i, int64_t n, const char* what) {
+    const Span s = span(info, i, what);
+    if (s.length != n) fail(std::string(what) + " holds " + std::to_string(s.length) + " elements, needs " + std::to_string(n));
+    return s;
+  }
+  // conv2d(x, weight, y)
+  Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+    const ConvGeometry g = conv_geometry("conv2d");
+    conv2d(g, sized(info, 0, g.n * g.c * g.h * g.w, "conv2d input").data, sized(info, 1, g.o * g.c * g.kh * g.kw, "conv2d weight").data,
+           sized(info, 2, g.n * g.o * g.oh * g.ow, "conv2d output").data, default_pool());
+    return info.Env().Undefined();
+  }
+  // conv2dInputGrad(gy, weight, gx)
+  Napi::Value Conv2dInputGrad(const Napi::CallbackInfo& info) {
+    const ConvGeometry g = conv_geometry("conv2dInputGrad");
+    conv2d_input_grad(g, sized(info, 0, g.n * g.o * g.oh * g.ow, "conv2dInputGrad output gradient").data,
+                      sized(info, 1, g.o * g.c * g.kh * g.kw, "conv2dInputGrad weight").data,
+                      sized(info, 2, g.n * g.c * g.h * g.w, "conv2dInputGrad input gradient").data, default_pool());
+    return info.Env().Undefined();
+  }
+  // conv2dWeightGrad(x, gy, gw)
+  Napi::Value Conv2dWeightGrad(const Napi::CallbackInfo& info) {
+    const ConvGeometry g = conv_geometry("conv2dWeightGrad");
+    conv2d_weight_grad(g, sized(info, 0, g.n * g.c * g.h * g.w, "conv2dWeightGrad input").data,
+                       sized(info, 1, g.n * g.o * g.oh * g.ow, "conv2dWeightGrad output gradient").data,
+                       sized(info, 2, g.o * g.c * g.kh * g.kw, "conv2dWeightGrad weight gradient").data, default_pool());
+    return info.Env().Undefined();
+  }
+  // maxPool2dIndices(x, indices); the geometry's o is c
+  Napi::Value MaxPool2dIndices(const Napi::CallbackInfo& info) {
+    const ConvGeometry g = conv_geometry("maxPool2dIndices");
+    max_pool2d_indices(g, sized(info, 0, g.n * g.c * g.h * g.w, "maxPool2dIndices input").data,
+                       sized(info, 1, g.n * g.c * g.oh * g.ow, "maxPool2dIndices output").data, default_pool());
     return info.Env().Undefined();
   }
   // adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq | null); params: view(grad), the element

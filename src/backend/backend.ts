@@ -39,6 +39,19 @@ export interface MatmulArgs {
  * Adam's coupled weight decay is gradDecay = λ (paramScale 1); AdamW's decoupled one is
  * paramScale = 1 − lr·λ (gradDecay 0).
  */
+/** The sizes of a 2-D window op (convolution, pooling): padding counts the zeros before each axis. */
+export interface Conv2dGeometry {
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly input: readonly [number, number];
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly output: readonly [number, number];
+}
+
 export interface AdamHyper {
   readonly beta1: number;
   readonly beta2: number;
@@ -129,6 +142,20 @@ export interface Backend {
   squaredErrorSum?(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage;
   /** alpha · (a − b) · g for two views of one shape and the one value g[gOffset]: mseLoss's gradient. */
   squaredErrorGrad?(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage;
+
+  // 2-D convolution with groups 1 (x [n, c, h, w], weight [o, c, kh, kw], y [n, o, oh, ow], views
+  // of any layout): offered all three or none, as each is the others' backward.
+  /** y = conv2d(x, weight), without bias. */
+  conv2d?(x: Storage, xl: Layout, weight: Storage, wl: Layout, g: Conv2dGeometry): Storage;
+  /** ∂⟨gy, conv2d(x, weight)⟩/∂x: the transposed convolution of gy, [n, c, h, w]. */
+  conv2dInputGrad?(gy: Storage, gl: Layout, weight: Storage, wl: Layout, g: Conv2dGeometry): Storage;
+  /** ∂⟨gy, conv2d(x, weight)⟩/∂weight, [o, c, kh, kw]. */
+  conv2dWeightGrad?(x: Storage, xl: Layout, gy: Storage, gl: Layout, g: Conv2dGeometry): Storage;
+  /**
+   * For each max-pooling window of x [n, c, h, w] (the geometry's outChannels is c), the flat index
+   * r·w + q in its plane of the first maximum (a NaN wins), as exact float integers [n, c, oh, ow].
+   */
+  maxPool2dIndices?(x: Storage, xl: Layout, g: Conv2dGeometry): Storage;
 
   // In-place multi-tensor optimizer updates: one call updates every tensor given with one set of
   // constants (a parameter group's parameters at one step count), as if one after another; a

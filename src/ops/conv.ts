@@ -1,11 +1,16 @@
-// conv2d (torch.nn.functional.conv2d, NCHW, weight [out, in/groups, kh, kw]), composed from
-// primitives so it runs on every backend: unfold (one indexSelect) then one batched matmul per group.
-// Its gradients are those of indexSelect and matmul, so it is differentiable to any order.
+// conv2d (torch.nn.functional.conv2d, NCHW, weight [out, in/groups, kh, kw]). Where the backend has
+// the convolution kernels (groups 1), three ops, each linear in both inputs and each the others'
+// backward: conv2d, its input gradient (the transposed convolution) and its weight gradient; so it
+// is differentiable to any order (MAML). Elsewhere it is composed from primitives: unfold (one
+// indexSelect) then one batched matmul per group, differentiable through those.
+import type { Conv2dGeometry } from '../backend/backend.js';
 import { checkOptions, checkTensor, describe } from '../check.js';
+import { getBackend } from '../device.js';
 import { tidy } from '../memory.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { axis, batched, pair, unfold, type Axis, type Pair } from './window.js';
+import { apply, defineOp, type OpDef } from './op.js';
+import { axis, batched, pair, unfold, windowGeometry, type Axis, type Pair } from './window.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -59,6 +64,32 @@ function geometry(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2
   return { rows: axis(h, kh, sh, bh, th, dh), cols: axis(w, kw, sw, bw, tw, dw), groups };
 }
 
+// ⟨gy, conv(x, w)⟩ is bilinear; with A = ∂/∂x (conv2dInputGrad) and B = ∂/∂w (conv2dWeightGrad):
+// ⟨u, A(gy, w)⟩ = ⟨conv(u, w), gy⟩ and ⟨u, B(x, gy)⟩ = ⟨gy, conv(x, u)⟩ give each op's backward.
+const convOp: OpDef<Conv2dGeometry> = defineOp({
+  name: 'conv2d',
+  shape: (_, g) => [g.batch, g.outChannels, ...g.output],
+  forward: (b, [x, w], g) => b.conv2d!(x.storage, x.layout, w.storage, w.layout, g),
+  backward: (gy, { inputs: [x, w], needsGrad }, g) => [needsGrad[0] ? apply(inputGradOp, [gy, w], g) : null, needsGrad[1] ? apply(weightGradOp, [x, gy], g) : null],
+});
+const inputGradOp: OpDef<Conv2dGeometry> = defineOp({
+  name: 'conv2dInputGrad',
+  shape: (_, g) => [g.batch, g.inChannels, ...g.input],
+  forward: (b, [gy, w], g) => b.conv2dInputGrad!(gy.storage, gy.layout, w.storage, w.layout, g),
+  backward: (u, { inputs: [gy, w], needsGrad }, g) => [needsGrad[0] ? apply(convOp, [u, w], g) : null, needsGrad[1] ? apply(weightGradOp, [u, gy], g) : null],
+});
+const weightGradOp: OpDef<Conv2dGeometry> = defineOp({
+  name: 'conv2dWeightGrad',
+  shape: (_, g) => [g.outChannels, g.inChannels, ...g.kernel],
+  forward: (b, [x, gy], g) => b.conv2dWeightGrad!(x.storage, x.layout, gy.storage, gy.layout, g),
+  backward: (u, { inputs: [x, gy], needsGrad }, g) => [needsGrad[0] ? apply(inputGradOp, [gy, u], g) : null, needsGrad[1] ? apply(convOp, [x, u], g) : null],
+});
+
+const hasConvKernels = (device: Tensor['device']): boolean => {
+  const b = getBackend(device);
+  return Boolean(b.conv2d && b.conv2dInputGrad && b.conv2dWeightGrad);
+};
+
 /** 2-D convolution of input [N, C, H, W] (or [C, H, W]) with weight [out, C/groups, kh, kw] and bias [out]. */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   checkTensor('conv2d', 'input', input);
@@ -67,13 +98,18 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   return tidy(() => {
     const { x, unbatched } = batched('conv2d', input);
     const { rows, cols, groups } = geometry(x, weight, bias ?? null, options);
-    const [n, c] = x.shape;
     const out = weight.shape[0];
-    const k = (c / groups) * rows.kernel * cols.kernel;
-    const windows = unfold(x, rows, cols, 0).reshape([n, groups, k, rows.out * cols.out]);
-    const products = weight.reshape([1, groups, out / groups, k]).matmul(windows);
-    const y = products.reshape([n, out, rows.out, cols.out]);
+    const y = groups === 1 && hasConvKernels(x.device) ? apply(convOp, [x, weight], windowGeometry(x, out, rows, cols)) : composedConv(x, weight, rows, cols, groups);
     const biased = bias ? y.add(bias.reshape([1, out, 1, 1])) : y;
     return unbatched ? biased.reshape(biased.shape.slice(1)) : biased;
   });
+}
+
+/** The convolution from primitives: every window by one indexSelect, then a batched matmul per group. */
+function composedConv(x: Tensor, weight: Tensor, rows: Axis, cols: Axis, groups: number): Tensor {
+  const [n, c] = x.shape;
+  const out = weight.shape[0];
+  const k = (c / groups) * rows.kernel * cols.kernel;
+  const windows = unfold(x, rows, cols, 0).reshape([n, groups, k, rows.out * cols.out]);
+  return weight.reshape([1, groups, out / groups, k]).matmul(windows).reshape([n, out, rows.out, cols.out]);
 }

@@ -58,9 +58,10 @@ export function cosineSimilarity(a: Tensor, b: Tensor, dim = 1, eps = 1e-8): Ten
 
 /**
  * Euclidean distances between the rows of a [..., P, M] and b [..., R, M]: [..., P, R], batch
- * dims broadcast (like torch.cdist with p = 2). Computed as √max(‖a‖² + ‖b‖² − 2·a·bᵀ, 0) with
- * one matmul, so in float32 a distance of 0 may come out as a small positive number; the gradient
- * is 0, not NaN, where a distance is 0.
+ * dims broadcast (like torch.cdist with p = 2, in its default compute mode): from the differences
+ * when P and R are at most 25, else as √max(‖a‖² + ‖b‖² − 2·a·bᵀ, 0) with one matmul, where in
+ * float32 a distance of 0 may come out as a small positive number. The gradient is 0, not NaN,
+ * where a distance is 0.
  */
 export function cdist(a: Tensor, b: Tensor, p = 2): Tensor {
   checkTensor('cdist', 'a', a);
@@ -71,6 +72,7 @@ export function cdist(a: Tensor, b: Tensor, p = 2): Tensor {
   }
   broadcastShapes('cdist (batch dims)', a.shape.slice(0, -2), b.shape.slice(0, -2));
   return tidy(() => {
+    if (a.shape[a.ndim - 2] <= 25 && b.shape[b.ndim - 2] <= 25) return zeroSafeRoot(sum(a.unsqueeze(-2).sub(b.unsqueeze(-3)).square(), -1), 2);
     const aa = sum(a.mul(a), -1, true);
     const bb = sum(b.mul(b), -1, true).transpose(-1, -2);
     const squared = clampMin(aa.add(bb).sub(a.matmul(b.transpose(-1, -2)).mul(2)), 0);

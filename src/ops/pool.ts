@@ -1,11 +1,14 @@
 // 2-D poolings over NCHW (or CHW) tensors, as torch.nn.functional: maxPool2d (with PyTorch's
 // indices), avgPool2d and adaptiveAvgPool2d, composed from primitives so they run on every backend
 // and differentiate to any order. Indices are float32 tensors holding exact integers h·W + w.
+import type { Conv2dGeometry } from '../backend/backend.js';
 import { checkOptions, checkTensor, describe } from '../check.js';
+import { getBackend } from '../device.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { eq, rsub } from './elementwise.js';
-import { axis, batched, hostTensor, pair, unfold, windowIndex, type Axis, type Pair } from './window.js';
+import { apply, defineOp, type OpDef } from './op.js';
+import { axis, batched, hostTensor, pair, unfold, windowGeometry, windowIndex, type Axis, type Pair } from './window.js';
 
 export interface MaxPool2dOptions {
   /** Defaults to the kernel size. */
@@ -58,9 +61,16 @@ function poolGeometry(op: string, input: Tensor, kernelSize: Pair, stride: Pair 
 const planes = ({ x, unbatched, rows, cols }: PoolGeometry, y: Tensor): Tensor =>
   y.reshape(unbatched ? [x.shape[1], rows.out, cols.out] : [x.shape[0], x.shape[1], rows.out, cols.out]);
 
+// The backend's argmax of each window, where it has the kernel: the values are then one gather.
+const indicesOp: OpDef<Conv2dGeometry> = defineOp({
+  name: 'maxPool2dIndices',
+  shape: (_, g) => [g.batch, g.inChannels, ...g.output],
+  forward: (b, [x], g) => b.maxPool2dIndices!(x.storage, x.layout, g),
+});
+
 /**
  * Max over each window with the index h·W + w of its first maximum (PyTorch's tie rule); the
- * gradient goes to that element only. A NaN in a window is not propagated (unlike PyTorch).
+ * gradient goes to that element only (the values are a gather of x, differentiable to any order).
  */
 export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): { values: Tensor; indices: Tensor } {
   const { stride, padding = 0, dilation = 1, ceilMode = false } = checkOptions('maxPool2d', options, ['stride', 'padding', 'dilation', 'ceilMode']);
@@ -68,15 +78,20 @@ export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: M
     const geo = poolGeometry('maxPool2d', input, kernelSize, stride, padding, dilation, ceilMode);
     const { x, rows, cols } = geo;
     const [k, l] = [rows.kernel * cols.kernel, rows.out * cols.out];
+    const [n, c, h, w] = x.shape;
+    if (getBackend(x.device).maxPool2dIndices) {
+      const indices = apply(indicesOp, [x], windowGeometry(x, c, rows, cols));
+      return { values: planes(geo, x.reshape([n, c, h * w]).gather(2, indices.reshape([n, c, l]))), indices: planes(geo, indices) };
+    }
     const windows = unfold(x, rows, cols, -Infinity);
     const fixed = windows.detach();
     // The first maximum has the largest k − position among the maxima.
     const rank = hostTensor(x.device, Float64Array.from({ length: k }, (_, i) => k - i), [k, 1]);
     const first = rsub(eq(fixed, fixed.amax(2, true)).mul(rank).amax(2, true), k);
-    const where = hostTensor(x.device, windowIndex(x.shape[2], x.shape[3], rows, cols), [1, 1, k, l]);
+    const where = hostTensor(x.device, windowIndex(h, w, rows, cols), [1, 1, k, l]);
     return {
       values: planes(geo, windows.gather(2, first)),
-      indices: planes(geo, where.expand([x.shape[0], x.shape[1], k, l]).gather(2, first)),
+      indices: planes(geo, where.expand([n, c, k, l]).gather(2, first)),
     };
   });
 }

@@ -3,6 +3,7 @@
 // one indexSelect with a host-built index. Padded positions read one appended constant element, so
 // no padded copy is made; indexSelect's backward (scatterAdd, whose backward is gather) makes every
 // op built on it differentiable to any order, on every backend.
+import type { Conv2dGeometry } from '../backend/backend.js';
 import { describe } from '../check.js';
 import { getBackend } from '../device.js';
 import { contiguousLayout, formatShape } from '../shape.js';
@@ -35,6 +36,19 @@ export function axis(size: number, kernel: number, stride: number, before: numbe
   if (ceilMode && (out - 1) * stride >= size + before) out--;
   return { kernel, stride, before, dilation, out: span < 0 ? Math.min(out, 0) : out };
 }
+
+/** The sizes the window kernels of a backend take (conv2d's, maxPool2dIndices'). */
+export const windowGeometry = (x: Tensor, outChannels: number, rows: Axis, cols: Axis): Conv2dGeometry => ({
+  batch: x.shape[0],
+  inChannels: x.shape[1],
+  outChannels,
+  input: [x.shape[2], x.shape[3]],
+  kernel: [rows.kernel, cols.kernel],
+  stride: [rows.stride, cols.stride],
+  padding: [rows.before, cols.before],
+  dilation: [rows.dilation, cols.dilation],
+  output: [rows.out, cols.out],
+});
 
 /** `x` [N, C, H, W] checked as 4-D (or 3-D unbatched, given a batch dim of 1). */
 export function batched(op: string, x: Tensor): { x: Tensor; unbatched: boolean } {

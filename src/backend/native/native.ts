@@ -4,10 +4,10 @@
 // call writes its op code, scalars and layouts into one shared Float64Array the addon registered
 // once, then passes only the storages: no per-call arrays or objects cross into C++.
 import { cpus } from 'node:os';
-import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
+import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, Conv2dGeometry, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
 import { alongAxis, reducePlan, softmaxPlan } from '../axis.js';
 import { BINARY_OPS, UNARY_OPS } from '../elementwise-ops.js';
-import { sizeOf, type Layout, type Shape } from '../../shape.js';
+import { isContiguous, sizeOf, type Layout, type Shape } from '../../shape.js';
 
 /**
  * The addon's JS signature. Kernels take their storages as arguments and read everything else
@@ -47,6 +47,11 @@ export interface NativeAddon {
   matmul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array): void;
   /** params: view(src), view(dst). */
   copy(src: Float32Array, dst: Float32Array): void;
+  // The window kernels' params: n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow; arrays contiguous.
+  conv2d(x: Float32Array, weight: Float32Array, y: Float32Array): void;
+  conv2dInputGrad(gy: Float32Array, weight: Float32Array, gx: Float32Array): void;
+  conv2dWeightGrad(x: Float32Array, gy: Float32Array, gw: Float32Array): void;
+  maxPool2dIndices(x: Float32Array, indices: Float32Array): void;
   /** params: dim, view(x), view(index). out: the index's shape. */
   gather(x: Float32Array, index: Float32Array, out: Float32Array): void;
   /** params: dim, rank, shape…, view(index), view(src). out: zeroed here, then accumulated. */
@@ -259,6 +264,33 @@ export class NativeBackend implements Backend {
     shape.forEach((size, i) => (p[2 + i] = size));
     this.view(this.view(2 + shape.length, il), sl);
     this.addon.scatterAdd(dataOf(index), dataOf(src), out);
+    return this.wrap(out);
+  }
+
+  conv2d(x: Storage, xl: Layout, weight: Storage, wl: Layout, g: Conv2dGeometry): Storage {
+    const size = g.batch * g.outChannels * g.output[0] * g.output[1];
+    return this.windowed(g, [[x, xl], [weight, wl]], size, ([a, b], out) => this.addon.conv2d(a, b, out));
+  }
+  conv2dInputGrad(gy: Storage, gl: Layout, weight: Storage, wl: Layout, g: Conv2dGeometry): Storage {
+    const size = g.batch * g.inChannels * g.input[0] * g.input[1];
+    return this.windowed(g, [[gy, gl], [weight, wl]], size, ([a, b], out) => this.addon.conv2dInputGrad(a, b, out));
+  }
+  conv2dWeightGrad(x: Storage, xl: Layout, gy: Storage, gl: Layout, g: Conv2dGeometry): Storage {
+    const size = g.outChannels * g.inChannels * g.kernel[0] * g.kernel[1];
+    return this.windowed(g, [[x, xl], [gy, gl]], size, ([a, b], out) => this.addon.conv2dWeightGrad(a, b, out));
+  }
+  maxPool2dIndices(x: Storage, xl: Layout, g: Conv2dGeometry): Storage {
+    const size = g.batch * g.inChannels * g.output[0] * g.output[1];
+    return this.windowed(g, [[x, xl]], size, ([a], out) => this.addon.maxPool2dIndices(a, out));
+  }
+
+  /** A window kernel's call: its inputs made contiguous (copies released after), then the geometry, then the call. */
+  private windowed(g: Conv2dGeometry, inputs: [Storage, Layout][], size: number, call: (arrays: Float32Array[], out: Float32Array) => void): Storage {
+    const copies = inputs.map(([s, l]) => (l.offset === 0 && isContiguous(l) && s.length === sizeOf(l.shape) ? null : this.unary('copy', s, l, 0)));
+    this.params.set([g.batch, g.inChannels, ...g.input, g.outChannels, ...g.kernel, ...g.stride, ...g.padding, ...g.dilation, ...g.output]);
+    const out = this.alloc(size);
+    call(inputs.map(([s], i) => dataOf(copies[i] ?? s)), out);
+    for (const c of copies) if (c) this.release(c);
     return this.wrap(out);
   }
 

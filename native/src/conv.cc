@@ -1,0 +1,143 @@
+// Convolutions as im2col + sgemm (conv.h); K = c·kh·kw is the reduced dim, L = oh·ow the positions:
+//   forward  y[n] = W [o, K] · cols[n] [K, L]        one batched sgemm over the images
+//   input    gcols[n] = Wᵀ [K, o] · gy[n] [o, L]      then col2im adds each column entry to its pixel
+//   weight   gW = gy' [o, n·L] · colsᵀ [n·L, K]      one sgemm whose k loop is the sum over the batch:
+//            gy permuted to [o, n, L] and the columns written [K, n, L]
+// The column buffers are scratch kept between calls (the backend is driven from one JS thread).
+#include "conv.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "gemm.h"
+
+namespace webgrad {
+namespace {
+
+float* scratch(int which, int64_t n) {
+  static std::vector<float> buffers[2];
+  std::vector<float>& b = buffers[which];
+  if (static_cast<int64_t>(b.size()) < n) b.resize(n);
+  return b.data();
+}
+
+/** Splits the (image, channel) planes over the pool, a few thousand elements of work at least per task. */
+template <typename F>
+void for_planes(const ConvGeometry& g, int64_t work_per_plane, ThreadPool& pool, F&& f) {
+  pool.parallel_for(g.n * g.c, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, work_per_plane)), [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; p++) f(p / g.c, p % g.c);
+  });
+}
+
+/**
+ * The input row of kernel row ki at output row oi (or −1 in the padding), and the same for columns:
+ * position (oi, oj) of kernel entry (ki, kj) reads x[r, q].
+ */
+inline int64_t source(int64_t out, int64_t stride, int64_t pad, int64_t k, int64_t dilation, int64_t size) {
+  const int64_t at = out * stride - pad + k * dilation;
+  return at >= 0 && at < size ? at : -1;
+}
+
+/** cols[n·image + k·row + l] = x[n, c, r, q] (0 in the padding) for k = (c, ki, kj) and l = (oi, oj). */
+void im2col(const ConvGeometry& g, const float* x, float* cols, int64_t image, int64_t row, ThreadPool& pool) {
+  for_planes(g, g.kh * g.kw * g.oh * g.ow, pool, [&](int64_t n, int64_t c) {
+    const float* plane = x + (n * g.c + c) * g.h * g.w;
+    for (int64_t ki = 0; ki < g.kh; ki++)
+      for (int64_t kj = 0; kj < g.kw; kj++) {
+        float* dst = cols + n * image + ((c * g.kh + ki) * g.kw + kj) * row;
+        for (int64_t oi = 0; oi < g.oh; oi++, dst += g.ow) {
+          const int64_t r = source(oi, g.sh, g.ph, ki, g.dh, g.h);
+          for (int64_t oj = 0; oj < g.ow; oj++) {
+            const int64_t q = source(oj, g.sw, g.pw, kj, g.dw, g.w);
+            dst[oj] = r >= 0 && q >= 0 ? plane[r * g.w + q] : 0.0f;
+          }
+        }
+      }
+  });
+}
+
+/** x[n, c, r, q] = Σ of the cols entries im2col would take from it ([n, K, L] columns). */
+void col2im(const ConvGeometry& g, const float* cols, float* x, ThreadPool& pool) {
+  const int64_t L = g.oh * g.ow, K = g.c * g.kh * g.kw;
+  for_planes(g, g.kh * g.kw * L, pool, [&](int64_t n, int64_t c) {
+    float* plane = x + (n * g.c + c) * g.h * g.w;
+    std::fill(plane, plane + g.h * g.w, 0.0f);
+    for (int64_t ki = 0; ki < g.kh; ki++)
+      for (int64_t kj = 0; kj < g.kw; kj++) {
+        const float* src = cols + n * K * L + ((c * g.kh + ki) * g.kw + kj) * L;
+        for (int64_t oi = 0; oi < g.oh; oi++, src += g.ow) {
+          const int64_t r = source(oi, g.sh, g.ph, ki, g.dh, g.h);
+          if (r < 0) continue;
+          for (int64_t oj = 0; oj < g.ow; oj++) {
+            const int64_t q = source(oj, g.sw, g.pw, kj, g.dw, g.w);
+            if (q >= 0) plane[r * g.w + q] += src[oj];
+          }
+        }
+      }
+  });
+}
+
+/** A 1×1 kernel of stride 1 without padding reads x itself as its columns. */
+bool pointwise(const ConvGeometry& g) { return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0; }
+
+}  // namespace
+
+void conv2d(const ConvGeometry& g, const float* x, const float* weight, float* y, ThreadPool& pool) {
+  const int64_t K = g.c * g.kh * g.kw, L = g.oh * g.ow;
+  const float* cols = x;
+  if (!pointwise(g)) {
+    float* buffer = scratch(0, g.n * K * L);
+    im2col(g, x, buffer, K * L, L, pool);
+    cols = buffer;
+  }
+  sgemm(g.n, g.o, L, K, MatrixView{weight, 0, K, 1}, MatrixView{cols, K * L, L, 1}, nullptr, 0, y, pool);
+}
+
+void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* weight, float* gx, ThreadPool& pool) {
+  const int64_t K = g.c * g.kh * g.kw, L = g.oh * g.ow;
+  const MatrixView weight_t{weight, 0, 1, K}, grads{gy, g.o * L, L, 1};
+  if (pointwise(g)) return sgemm(g.n, K, L, g.o, weight_t, grads, nullptr, 0, gx, pool);
+  float* cols = scratch(0, g.n * K * L);
+  sgemm(g.n, K, L, g.o, weight_t, grads, nullptr, 0, cols, pool);
+  col2im(g, cols, gx, pool);
+}
+
+void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* gw, ThreadPool& pool) {
+  const int64_t K = g.c * g.kh * g.kw, L = g.oh * g.ow, NL = g.n * L;
+  float* cols = scratch(0, K * NL);
+  im2col(g, x, cols, L, NL, pool);
+  float* permuted = scratch(1, g.o * NL);
+  pool.parallel_for(g.o * g.n, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, L)), [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; p++) {
+      const int64_t o = p / g.n, n = p % g.n;
+      std::copy(gy + (n * g.o + o) * L, gy + (n * g.o + o + 1) * L, permuted + o * NL + n * L);
+    }
+  });
+  sgemm(1, g.o, K, NL, MatrixView{permuted, 0, NL, 1}, MatrixView{cols, 0, 1, NL}, nullptr, 0, gw, pool);
+}
+
+void max_pool2d_indices(const ConvGeometry& g, const float* x, float* indices, ThreadPool& pool) {
+  for_planes(g, g.kh * g.kw * g.oh * g.ow, pool, [&](int64_t n, int64_t c) {
+    const float* plane = x + (n * g.c + c) * g.h * g.w;
+    float* out = indices + (n * g.c + c) * g.oh * g.ow;
+    for (int64_t oi = 0; oi < g.oh; oi++)
+      for (int64_t oj = 0; oj < g.ow; oj++) {
+        int64_t best = -1;
+        float max = -INFINITY;
+        for (int64_t ki = 0; ki < g.kh; ki++) {
+          const int64_t r = source(oi, g.sh, g.ph, ki, g.dh, g.h);
+          if (r < 0) continue;
+          for (int64_t kj = 0; kj < g.kw; kj++) {
+            const int64_t q = source(oj, g.sw, g.pw, kj, g.dw, g.w);
+            if (q < 0) continue;
+            const float v = plane[r * g.w + q];
+            if (best < 0 || v > max || std::isnan(v)) best = r * g.w + q, max = v;
+          }
+        }
+        *out++ = static_cast<float>(best);
+      }
+  });
+}
+
+}  // namespace webgrad
