@@ -14,4 +14,4 @@ const time = async (name, impl) => {
   s.dispose();
 };
 if (which === 'cpu' || which === 'webgpu') { await init({ backend: which }); await time('webgrad-' + which, c.webgrad(data)); }
-else { const tf = await loadTfjs(); await tf.setBackend(which); await tf.ready(); await time('tfjs-' + which, c.tfjs(tf, data)); }
+else { const tf = await loadTfjs(); await tf.setBackend(which.replace('tfjs-', '')); await tf.ready(); await time('tfjs-' + which, c.tfjs(tf, data)); }

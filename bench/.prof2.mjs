@@ -1,6 +1,6 @@
 import { init, nn, randn, tidy } from 'webgrad';
 import { getBackend } from '../dist/device.js';
-await init({ backend: 'cpu' });
+await init({ backend: process.argv[2] ?? 'cpu' });
 const blocks = [];
 const CH = [1, 64, 64, 64, 64];
 for (let i = 0; i < 4; i++) blocks.push(new nn.Conv2d(CH[i], CH[i + 1], 3, { padding: 1 }), new nn.BatchNorm2d(CH[i + 1]), new nn.ReLU(), new nn.MaxPool2d(2));

@@ -54,7 +54,7 @@ const SUBJECTS: Subject[] = [
       webgpuForm('GPU forms: workgroup tiles, 256 threads per output', { matmulTiles: 'workgroup', maxThreadsPerOutput: 256 }),
       webgpuForm('fallback-adapter forms: register tiles, 4 threads per output', { matmulTiles: 'registers', maxThreadsPerOutput: 4 }),
     ],
-    fused: ['squaredErrorSum', 'squaredErrorGrad', 'adamStep', 'sgdStep'],
+    fused: FUSED_KERNELS,
   },
 ];
 

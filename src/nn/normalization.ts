@@ -12,8 +12,9 @@ import { assign } from './module.js';
 function standardize(x: Tensor, dims: readonly number[], eps: number): { normalized: Tensor; mean: Tensor; variance: Tensor } {
   const mean = x.mean(dims, true);
   const centred = x.sub(mean);
-  const variance = centred.mul(centred).mean(dims, true);
-  return { normalized: centred.div(variance.add(eps).sqrt()), mean, variance };
+  const variance = centred.square().mean(dims, true);
+  // A product by the per-channel 1/σ, not a quotient: its backward makes half the full-size passes.
+  return { normalized: centred.mul(variance.add(eps).rsqrt()), mean, variance };
 }
 
 /** x̂ · weight + bias, each optional, reshaped to `shape` to broadcast. */

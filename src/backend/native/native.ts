@@ -5,9 +5,9 @@
 // once, then passes only the storages: no per-call arrays or objects cross into C++.
 import { cpus } from 'node:os';
 import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, Conv2dGeometry, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
-import { alongAxis, reducePlan, softmaxPlan } from '../axis.js';
+import { alongAxis, onDense, reduceAlong, softmaxPlan } from '../axis.js';
 import { BINARY_OPS, UNARY_OPS } from '../elementwise-ops.js';
-import { isContiguous, sizeOf, type Layout, type Shape } from '../../shape.js';
+import { sizeOf, type Layout, type Shape } from '../../shape.js';
 
 /**
  * The addon's JS signature. Kernels take their storages as arguments and read everything else
@@ -210,7 +210,7 @@ export class NativeBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: Storage, layout: Layout, dims: readonly number[], scale = 1): Storage {
-    return alongAxis(this, x, reducePlan(layout, dims), (s, offset, view) => this.reduceAxis(op, s, offset, view, scale));
+    return reduceAlong(this, x, layout, dims, (s, offset, view, last) => this.reduceAxis(op, s, offset, view, last ? scale : 1));
   }
 
   private reduceAxis(op: ReduceOp, x: Storage, offset: number, view: AxisView, scale: number): Storage {
@@ -284,14 +284,15 @@ export class NativeBackend implements Backend {
     return this.windowed(g, [[x, xl]], size, ([a], out) => this.addon.maxPool2dIndices(a, out));
   }
 
-  /** A window kernel's call: its inputs made contiguous (copies released after), then the geometry, then the call. */
-  private windowed(g: Conv2dGeometry, inputs: [Storage, Layout][], size: number, call: (arrays: Float32Array[], out: Float32Array) => void): Storage {
-    const copies = inputs.map(([s, l]) => (l.offset === 0 && isContiguous(l) && s.length === sizeOf(l.shape) ? null : this.unary('copy', s, l, 0)));
-    this.params.set([g.batch, g.inChannels, ...g.input, g.outChannels, ...g.kernel, ...g.stride, ...g.padding, ...g.dilation, ...g.output]);
-    const out = this.alloc(size);
-    call(inputs.map(([s], i) => dataOf(copies[i] ?? s)), out);
-    for (const c of copies) if (c) this.release(c);
-    return this.wrap(out);
+  /** A window kernel's call on contiguous operands (subarrays, no copy where the views already are). */
+  private windowed(g: Conv2dGeometry, views: [Storage, Layout][], size: number, call: (arrays: Float32Array[], out: Float32Array) => void): Storage {
+    return onDense(this, views, (operands) => {
+      const arrays = operands.map(({ storage, offset }, i) => dataOf(storage).subarray(offset, offset + sizeOf(views[i][1].shape)));
+      this.params.set([g.batch, g.inChannels, ...g.input, g.outChannels, ...g.kernel, ...g.stride, ...g.padding, ...g.dilation, ...g.output]);
+      const out = this.alloc(size);
+      call(arrays, out);
+      return this.wrap(out);
+    });
   }
 
   /** One addon call per tensor (each runs on the thread pool when the tensor is large). */

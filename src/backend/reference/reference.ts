@@ -2,7 +2,7 @@
 // It is the oracle for gradient checks (finite differences need float64) and for the GPU kernels,
 // and the fallback where no GPU is found. Speed is the native backend's job, not this one's.
 import { cpus } from 'node:os';
-import { alongAxis, reducePlan, softmaxPlan } from '../axis.js';
+import { alongAxis, reduceAlong, softmaxPlan } from '../axis.js';
 import type { AxisView, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
 import { BINARY_OPS, UNARY_OPS } from '../elementwise-ops.js';
 import { contiguousStrides, sizeOf, type Layout, type Shape } from '../../shape.js';
@@ -70,7 +70,7 @@ export class ReferenceBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: Storage, layout: Layout, dims: readonly number[], scale = 1): Storage {
-    return alongAxis(this, x, reducePlan(layout, dims), (s, offset, view) => reduceAxis(op, dataOf(s), offset, view, scale));
+    return reduceAlong(this, x, layout, dims, (s, offset, view, last) => reduceAxis(op, dataOf(s), offset, view, last ? scale : 1));
   }
 
   softmax(x: Storage, layout: Layout, dim: number, log: boolean): Storage {

@@ -2,7 +2,7 @@
 // pending command encoder, results read back through pooled staging buffers. Every entry point first
 // checks that the device is alive and the process is not near its memory-mapping limit; Dawn's
 // asynchronous validation errors surface at the next flush or read.
-import type { AdamHyper, AdamTensor, Backend, BinaryOp, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
+import type { AdamHyper, AdamTensor, Backend, BinaryOp, Conv2dGeometry, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
 import type { Layout, Shape } from '../../shape.js';
 import { StorageAllocator } from './allocator.js';
 import { UniformArena } from './arena.js';
@@ -20,7 +20,8 @@ import { PipelineCache, type ComputeKernel, type KernelVariant } from './pipelin
 import { BufferPool } from './pool.js';
 import { CommandQueue, SUBMIT_EVERY, type Grid } from './queue.js';
 import { reduce, softmax } from './reduction.js';
-import { alongAxis, reducePlan, softmaxPlan } from '../axis.js';
+import { alongAxis, onDense, reduceAlong, softmaxPlan, type Dense } from '../axis.js';
+import * as conv from './conv.js';
 import { asWebGpuStorage, WebGpuStorage } from './storage.js';
 import { waitNapping } from './wait.js';
 
@@ -46,6 +47,8 @@ export interface WebGpuStats {
 const SMALL_FILL = 4096;
 /** Free readback buffers kept for reuse at most. */
 const STAGING_BUDGET_BYTES = 64 << 20;
+
+const onGpu = ({ storage, offset }: Dense<Storage>): Dense<WebGpuStorage> => ({ storage: asWebGpuStorage(storage), offset });
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
@@ -183,7 +186,7 @@ export class WebGpuBackend implements Backend {
 
   reduce(op: ReduceOp, x: Storage, layout: Layout, dims: readonly number[], scale = 1): Storage {
     this.ready();
-    return alongAxis(this, x, reducePlan(layout, dims), (s, offset, view) => reduce(this.context, op, asWebGpuStorage(s), offset, view, scale));
+    return reduceAlong(this, x, layout, dims, (s, offset, view, last) => reduce(this.context, op, asWebGpuStorage(s), offset, view, last ? scale : 1));
   }
 
   squaredErrorSum(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage {
@@ -199,6 +202,26 @@ export class WebGpuBackend implements Backend {
   softmax(x: Storage, layout: Layout, dim: number, log: boolean): Storage {
     this.ready();
     return alongAxis(this, x, softmaxPlan(layout, dim), (s, offset, view) => softmax(this.context, asWebGpuStorage(s), offset, view, log));
+  }
+
+  conv2d(x: Storage, xl: Layout, weight: Storage, wl: Layout, g: Conv2dGeometry): Storage {
+    this.ready();
+    return onDense(this, [[weight, wl], [x, xl]], ([w, input]) => conv.conv2d(this.context, 'forward', onGpu(w), onGpu(input), g));
+  }
+
+  conv2dInputGrad(gy: Storage, gl: Layout, weight: Storage, wl: Layout, g: Conv2dGeometry): Storage {
+    this.ready();
+    return onDense(this, [[weight, wl], [gy, gl]], ([w, grad]) => conv.conv2d(this.context, 'inputGrad', onGpu(w), onGpu(grad), g));
+  }
+
+  conv2dWeightGrad(x: Storage, xl: Layout, gy: Storage, gl: Layout, g: Conv2dGeometry): Storage {
+    this.ready();
+    return onDense(this, [[gy, gl], [x, xl]], ([grad, input]) => conv.conv2d(this.context, 'weightGrad', onGpu(grad), onGpu(input), g));
+  }
+
+  maxPool2dIndices(x: Storage, xl: Layout, g: Conv2dGeometry): Storage {
+    this.ready();
+    return onDense(this, [[x, xl]], ([input]) => conv.maxPool2dIndices(this.context, onGpu(input), g));
   }
 
   matmul(a: Storage, b: Storage, args: MatmulArgs): Storage {

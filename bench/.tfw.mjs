@@ -1,0 +1,12 @@
+import { init } from 'webgrad';
+import suite from './suites/conv.js';
+import { tfjsWebgpuPeer } from './peers.js';
+await init({ backend: 'cpu' });
+const c = suite.cases[Number(process.argv[2] ?? 0)];
+const data = await c.prepare();
+const peer = await tfjsWebgpuPeer();
+const { loadTfjs } = await import('./peers.js'); const tf = await loadTfjs();
+const s = await c.tfjs(tf, data);
+await s.step();
+const t0 = performance.now(); await s.step(); await s.step();
+console.log('tfjs-webgpu', ((performance.now() - t0) / 2).toFixed(1), 'ms');
