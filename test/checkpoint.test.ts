@@ -161,7 +161,7 @@ describe('the file', () => {
     await expect(save({ a: tensor([1]) }, path, { meta: {} } as never)).rejects.toThrow("save: unknown option(s) 'meta'; the options are metadata");
     const gone = tensor([1]);
     gone.dispose();
-    await expect(save({ a: gone }, path)).rejects.toThrow("save: 'a' Tensor([1], device=cpu, disposed) was disposed");
+    await expect(save({ a: gone }, path)).rejects.toThrow("save: 'a' (a tensor [1] on cpu) was disposed; save it before disposing it");
     await expect(load(path, { device: 'tpu' as never })).rejects.toThrow("load: device must be one of 'webgpu', 'cpu', 'reference', got the string \"tpu\"");
     await expect(load(join(dir, 'missing.safetensors'))).rejects.toThrow(/ENOENT.*missing\.safetensors/);
     await expect(loadOptimizerState(writeModel('not-optim.safetensors'))).rejects.toThrow(/not-optim\.safetensors: not an optimizer checkpoint \(its __metadata__ has no 'webgrad.optimizer'\); load a module's with load\(\)$/);

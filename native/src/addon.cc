@@ -263,7 +263,7 @@ class WebgradAddon : public Napi::Addon<WebgradAddon> {
     return info.Env().Undefined();
   }
   // The convolutions' params: n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow (ConvGeometry);
-  // every array contiguous and exactly its size. A window position in the padding reads nothing
+  // every array contiguous. A window position in the padding reads nothing
   // (conv.cc checks each against the input), so any output size stays inside the buffers.
   ConvGeometry conv_geometry(const char* what) {
     Params p = params();
@@ -274,39 +274,38 @@ class WebgradAddon : public Napi::Addon<WebgradAddon> {
     if (!sizes || !steps) fail(std::string(what) + ": invalid geometry");
     return g;
   }
-  Span sized(const Napi::CallbackInfo& info, size_t i, int64_t n, const char* what) {
-    const Span s = span(info, i, what);
-    if (s.length != n) fail(std::string(what) + " holds " + std::to_string(s.length) + " elements, needs " + std::to_string(n));
-    return s;
+  /**
+   * A convolution kernel's call: its three arrays (two inputs, then the output) have the sizes of
+   * `roles`, from x (input), w (weight) and y (output) under the geometry, or more.
+   */
+  using ConvKernel = void (*)(const ConvGeometry&, const float*, const float*, float*, ThreadPool&);
+  Napi::Value Conv(const Napi::CallbackInfo& info, const char* what, ConvKernel kernel, const char (&roles)[4]) {
+    const ConvGeometry g = conv_geometry(what);
+    float* arrays[3];
+    for (size_t i = 0; i < 3; i++) {
+      const char role = roles[i];
+      const int64_t n = role == 'x' ? g.n * g.c * g.h * g.w : role == 'w' ? g.o * g.c * g.kh * g.kw : g.n * g.o * g.oh * g.ow;
+      const std::string name = std::string(what) + " argument " + std::to_string(i) + (role == 'x' ? " (input-sized)" : role == 'w' ? " (weight-sized)" : " (output-sized)");
+      const Span s = span(info, i, name.c_str());
+      check_length(s, n, name.c_str());
+      arrays[i] = s.data;
+    }
+    kernel(g, arrays[0], arrays[1], arrays[2], default_pool());
+    return info.Env().Undefined();
   }
   // conv2d(x, weight, y)
-  Napi::Value Conv2d(const Napi::CallbackInfo& info) {
-    const ConvGeometry g = conv_geometry("conv2d");
-    conv2d(g, sized(info, 0, g.n * g.c * g.h * g.w, "conv2d input").data, sized(info, 1, g.o * g.c * g.kh * g.kw, "conv2d weight").data,
-           sized(info, 2, g.n * g.o * g.oh * g.ow, "conv2d output").data, default_pool());
-    return info.Env().Undefined();
-  }
+  Napi::Value Conv2d(const Napi::CallbackInfo& info) { return Conv(info, "conv2d", conv2d, "xwy"); }
   // conv2dInputGrad(gy, weight, gx)
-  Napi::Value Conv2dInputGrad(const Napi::CallbackInfo& info) {
-    const ConvGeometry g = conv_geometry("conv2dInputGrad");
-    conv2d_input_grad(g, sized(info, 0, g.n * g.o * g.oh * g.ow, "conv2dInputGrad output gradient").data,
-                      sized(info, 1, g.o * g.c * g.kh * g.kw, "conv2dInputGrad weight").data,
-                      sized(info, 2, g.n * g.c * g.h * g.w, "conv2dInputGrad input gradient").data, default_pool());
-    return info.Env().Undefined();
-  }
+  Napi::Value Conv2dInputGrad(const Napi::CallbackInfo& info) { return Conv(info, "conv2dInputGrad", conv2d_input_grad, "ywx"); }
   // conv2dWeightGrad(x, gy, gw)
-  Napi::Value Conv2dWeightGrad(const Napi::CallbackInfo& info) {
-    const ConvGeometry g = conv_geometry("conv2dWeightGrad");
-    conv2d_weight_grad(g, sized(info, 0, g.n * g.c * g.h * g.w, "conv2dWeightGrad input").data,
-                       sized(info, 1, g.n * g.o * g.oh * g.ow, "conv2dWeightGrad output gradient").data,
-                       sized(info, 2, g.o * g.c * g.kh * g.kw, "conv2dWeightGrad weight gradient").data, default_pool());
-    return info.Env().Undefined();
-  }
-  // maxPool2dIndices(x, indices); the geometry's o is c
+  Napi::Value Conv2dWeightGrad(const Napi::CallbackInfo& info) { return Conv(info, "conv2dWeightGrad", conv2d_weight_grad, "xyw"); }
+  // maxPool2dIndices(x, indices); the geometry's o is c, so the indices are output-sized
   Napi::Value MaxPool2dIndices(const Napi::CallbackInfo& info) {
     const ConvGeometry g = conv_geometry("maxPool2dIndices");
-    max_pool2d_indices(g, sized(info, 0, g.n * g.c * g.h * g.w, "maxPool2dIndices input").data,
-                       sized(info, 1, g.n * g.c * g.oh * g.ow, "maxPool2dIndices output").data, default_pool());
+    const Span x = span(info, 0, "maxPool2dIndices input"), out = span(info, 1, "maxPool2dIndices output");
+    check_length(x, g.n * g.c * g.h * g.w, "maxPool2dIndices input");
+    check_length(out, g.n * g.c * g.oh * g.ow, "maxPool2dIndices output");
+    max_pool2d_indices(g, x.data, out.data, default_pool());
     return info.Env().Undefined();
   }
   // adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq | null); params: view(grad), the element

@@ -174,7 +174,7 @@ function flattenOptimizer({ state, paramGroups }: OptimizerStateDict<object>): {
 
 function liveTensor(what: string, t: unknown): Tensor {
   if (!(t instanceof Tensor)) throw new Error(`save: ${what} must be a Tensor, got ${describe(t)}`);
-  if (t.isDisposed) throw new Error(`save: ${what} ${t} was disposed`);
+  if (t.isDisposed) throw new Error(`save: ${what} (${describe(t)} on ${t.device}) was disposed; save it before disposing it`);
   return t;
 }
 
