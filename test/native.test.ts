@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { AdamTensor } from '../src/backend/backend.js';
+import type { AdamTensor, Conv2dGeometry, Storage } from '../src/backend/backend.js';
 import { loadNativeBackend } from '../src/backend/native/index.js';
 import { NativeBackend, type NativeAddon } from '../src/backend/native/native.js';
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
@@ -15,6 +15,7 @@ import { init, manualSeed, nn, optim, tensor, type DeviceName, type Tensor } fro
 import { layerCases, opCases, secondOrderCases } from './device-cases.js';
 import { sizeOf, type Layout } from '../src/shape.js';
 import { contiguous, rng } from './conformance-helpers.js';
+import * as fused from './fused-reference.js';
 import { compareDevices, expectClose } from './helpers.js';
 
 const BUILD_HINT = 'the native addon is not loaded: run `npm run build:native` (see init({ backend: "cpu" }).reason)';
@@ -54,6 +55,26 @@ describe('native backend: pool, bounds, a large matmul', () => {
     const outside = { param: { storage: p, offset: n + 1 }, grad: g, gradLayout: contiguous(shape), momentumBuffer: null };
     expect(() => native.sgdStep([outside], sgd)).toThrow(/sgdStep parameter offset 43 is outside its buffer of 42/);
     expect(() => native.sgdStep([{ ...outside, param: { storage: p, offset: 1 } }], sgd)).toThrow(/sgdStep parameter buffer holds 41 elements, needs 42/);
+  });
+
+  test('convolutions too large for one scratch buffer go through in chunks of images, with the same result', async () => {
+    // 144·200² floats of columns per image: 16M-float scratch holds two images, so four make two chunks.
+    const g: Conv2dGeometry = { batch: 4, inChannels: 16, outChannels: 2, input: [200, 200], kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], output: [200, 200] };
+    const ref = new ReferenceBackend();
+    const [xs, ws, gys] = [normals(4 * 16 * 200 * 200), normals(2 * 16 * 9), normals(4 * 2 * 200 * 200)];
+    const [xl, wl, yl] = [contiguous([4, 16, 200, 200]), contiguous([2, 16, 3, 3]), contiguous([4, 2, 200, 200])];
+    const both = (values: Float32Array) => ({ n: native.upload(values), r: ref.upload(values) });
+    const [x, w, gy] = [both(xs), both(ws), both(gys)];
+    const close = async (got: Storage, want: Storage, what: string, tol: number) => {
+      const [a, e] = [await native.read(got), await ref.read(want)];
+      const scale = e.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+      let worst = 0;
+      e.forEach((v, i) => (worst = Math.max(worst, Math.abs(a[i] - v) / scale)));
+      expect(worst, `${what}: worst error relative to the largest value`).toBeLessThanOrEqual(tol);
+    };
+    await close(native.conv2d(x.n, xl, w.n, wl, g), fused.conv2d(ref, x.r, xl, w.r, wl, g), 'conv2d', 1e-5);
+    await close(native.conv2dInputGrad(gy.n, yl, w.n, wl, g), fused.conv2dInputGrad(ref, gy.r, yl, w.r, wl, g), 'conv2dInputGrad', 1e-5);
+    await close(native.conv2dWeightGrad(x.n, xl, gy.n, yl, g), fused.conv2dWeightGrad(ref, x.r, xl, gy.r, yl, g), 'conv2dWeightGrad', 1e-5);
   });
 
   test('a large matmul (513×1031 · 1031×769, with bias) against sampled reference rows and columns', async () => {

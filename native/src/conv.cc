@@ -3,7 +3,8 @@
 //   input    gcols[n] = Wᵀ [K, o] · gy[n] [o, L]      then col2im adds each column entry to its pixel
 //   weight   gW = gy' [o, n·L] · colsᵀ [n·L, K]      one sgemm whose k loop is the sum over the batch:
 //            gy permuted to [o, n, L] and the columns written [K, n, L]
-// The column buffers are scratch kept between calls (the backend is driven from one JS thread).
+// The column buffers are scratch kept between calls (the backend is driven from one JS thread), at
+// most 64 MiB each: a large batch goes through in chunks of images.
 #include "conv.h"
 
 #include <algorithm>
@@ -16,7 +17,7 @@ namespace webgrad {
 namespace {
 
 float* scratch(int which, int64_t n) {
-  static std::vector<float> buffers[2];
+  static std::vector<float> buffers[3];
   std::vector<float>& b = buffers[which];
   if (static_cast<int64_t>(b.size()) < n) b.resize(n);
   return b.data();
@@ -78,6 +79,20 @@ void col2im(const ConvGeometry& g, const float* cols, float* x, ThreadPool& pool
   });
 }
 
+/** The images of one step are bounded so that a step's scratch stays under 64 MiB (one image at least). */
+constexpr int64_t kScratchFloats = int64_t{1} << 24;
+
+/** Calls f(part, n0) for consecutive chunks of images: part is g with part.n images, from image n0. */
+template <typename F>
+void by_chunks(const ConvGeometry& g, int64_t floats_per_image, F&& f) {
+  const int64_t step = std::max<int64_t>(1, kScratchFloats / std::max<int64_t>(1, floats_per_image));
+  for (int64_t n0 = 0; n0 < g.n; n0 += step) {
+    ConvGeometry part = g;
+    part.n = std::min(step, g.n - n0);
+    f(part, n0);
+  }
+}
+
 /** A 1×1 kernel of stride 1 without padding reads x itself as its columns. */
 bool pointwise(const ConvGeometry& g) { return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0; }
 
@@ -85,36 +100,50 @@ bool pointwise(const ConvGeometry& g) { return g.kh == 1 && g.kw == 1 && g.sh ==
 
 void conv2d(const ConvGeometry& g, const float* x, const float* weight, float* y, ThreadPool& pool) {
   const int64_t K = g.c * g.kh * g.kw, L = g.oh * g.ow;
-  const float* cols = x;
-  if (!pointwise(g)) {
-    float* buffer = scratch(0, g.n * K * L);
-    im2col(g, x, buffer, K * L, L, pool);
-    cols = buffer;
-  }
-  sgemm(g.n, g.o, L, K, MatrixView{weight, 0, K, 1}, MatrixView{cols, K * L, L, 1}, nullptr, 0, y, pool);
+  by_chunks(g, K * L, [&](const ConvGeometry& part, int64_t n0) {
+    const float* input = x + n0 * g.c * g.h * g.w;
+    const float* cols = input;
+    if (!pointwise(g)) {
+      float* buffer = scratch(0, part.n * K * L);
+      im2col(part, input, buffer, K * L, L, pool);
+      cols = buffer;
+    }
+    sgemm(part.n, g.o, L, K, MatrixView{weight, 0, K, 1}, MatrixView{cols, K * L, L, 1}, nullptr, 0, y + n0 * g.o * L, pool);
+  });
 }
 
 void conv2d_input_grad(const ConvGeometry& g, const float* gy, const float* weight, float* gx, ThreadPool& pool) {
   const int64_t K = g.c * g.kh * g.kw, L = g.oh * g.ow;
-  const MatrixView weight_t{weight, 0, 1, K}, grads{gy, g.o * L, L, 1};
-  if (pointwise(g)) return sgemm(g.n, K, L, g.o, weight_t, grads, nullptr, 0, gx, pool);
-  float* cols = scratch(0, g.n * K * L);
-  sgemm(g.n, K, L, g.o, weight_t, grads, nullptr, 0, cols, pool);
-  col2im(g, cols, gx, pool);
+  const MatrixView weight_t{weight, 0, 1, K};
+  by_chunks(g, K * L, [&](const ConvGeometry& part, int64_t n0) {
+    const MatrixView grads{gy + n0 * g.o * L, g.o * L, L, 1};
+    float* input = gx + n0 * g.c * g.h * g.w;
+    if (pointwise(g)) return sgemm(part.n, K, L, g.o, weight_t, grads, nullptr, 0, input, pool);
+    float* cols = scratch(0, part.n * K * L);
+    sgemm(part.n, K, L, g.o, weight_t, grads, nullptr, 0, cols, pool);
+    col2im(part, cols, input, pool);
+  });
 }
 
 void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, float* gw, ThreadPool& pool) {
-  const int64_t K = g.c * g.kh * g.kw, L = g.oh * g.ow, NL = g.n * L;
-  float* cols = scratch(0, K * NL);
-  im2col(g, x, cols, L, NL, pool);
-  float* permuted = scratch(1, g.o * NL);
-  pool.parallel_for(g.o * g.n, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, L)), [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; p++) {
-      const int64_t o = p / g.n, n = p % g.n;
-      std::copy(gy + (n * g.o + o) * L, gy + (n * g.o + o + 1) * L, permuted + o * NL + n * L);
-    }
+  const int64_t K = g.c * g.kh * g.kw, L = g.oh * g.ow;
+  std::fill(gw, gw + g.o * K, 0.0f);
+  by_chunks(g, (K + g.o) * L, [&](const ConvGeometry& part, int64_t n0) {
+    const int64_t NL = part.n * L;
+    float* cols = scratch(0, K * NL);
+    im2col(part, x + n0 * g.c * g.h * g.w, cols, L, NL, pool);
+    float* permuted = scratch(1, g.o * NL);
+    pool.parallel_for(g.o * part.n, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, L)), [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; p++) {
+        const int64_t o = p / part.n, n = p % part.n;
+        const float* src = gy + ((n0 + n) * g.o + o) * L;
+        std::copy(src, src + L, permuted + o * NL + n * L);
+      }
+    });
+    float* sum = scratch(2, g.o * K);
+    sgemm(1, g.o, K, NL, MatrixView{permuted, 0, NL, 1}, MatrixView{cols, 0, 1, NL}, nullptr, 0, sum, pool);
+    for (int64_t i = 0; i < g.o * K; i++) gw[i] += sum[i];
   });
-  sgemm(1, g.o, K, NL, MatrixView{permuted, 0, NL, 1}, MatrixView{cols, 0, 1, NL}, nullptr, 0, gw, pool);
 }
 
 void max_pool2d_indices(const ConvGeometry& g, const float* x, float* indices, ThreadPool& pool) {
