@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "gemm.h"
@@ -146,26 +149,57 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* gy, 
   });
 }
 
+/** The kernel entries [first, last) of one axis whose input position (out·stride − pad + k·dilation) is inside [0, size). */
+inline std::pair<int64_t, int64_t> inside(int64_t start, int64_t kernel, int64_t dilation, int64_t size) {
+  int64_t first = 0, last = kernel;
+  while (first < last && start + first * dilation < 0) first++;
+  while (last > first && start + (last - 1) * dilation >= size) last--;
+  return {first, last};
+}
+
 void max_pool2d_indices(const ConvGeometry& g, const float* x, float* indices, ThreadPool& pool) {
-  for_planes(g, g.kh * g.kw * g.oh * g.ow, pool, [&](int64_t n, int64_t c) {
-    const float* plane = x + (n * g.c + c) * g.h * g.w;
-    float* out = indices + (n * g.c + c) * g.oh * g.ow;
-    for (int64_t oi = 0; oi < g.oh; oi++)
-      for (int64_t oj = 0; oj < g.ow; oj++) {
-        int64_t best = -1;
-        float max = -INFINITY;
-        for (int64_t ki = 0; ki < g.kh; ki++) {
-          const int64_t r = source(oi, g.sh, g.ph, ki, g.dh, g.h);
-          if (r < 0) continue;
-          for (int64_t kj = 0; kj < g.kw; kj++) {
-            const int64_t q = source(oj, g.sw, g.pw, kj, g.dw, g.w);
-            if (q < 0) continue;
-            const float v = plane[r * g.w + q];
-            if (best < 0 || v > max || std::isnan(v)) best = r * g.w + q, max = v;
+  // Each output column's first input column and its range of kernel columns inside the input, once for all planes.
+  std::vector<int64_t> q0(g.ow), kj0(g.ow), kj1(g.ow);
+  for (int64_t oj = 0; oj < g.ow; oj++) {
+    q0[oj] = oj * g.sw - g.pw;
+    std::tie(kj0[oj], kj1[oj]) = inside(q0[oj], g.kw, g.dw, g.w);
+  }
+  for_planes(g, g.kh * g.kw * g.oh * g.ow, pool, [&, ow = g.ow, kw = g.kw, dw = g.dw, width = g.w](int64_t n, int64_t c) {
+    const float* plane = x + (n * g.c + c) * g.h * width;
+    thread_local std::vector<float> max_row;
+    thread_local std::vector<int64_t> best_row;  // the running argmax of each output of a row
+    max_row.assign(ow, 0.0f);
+    best_row.assign(ow, -1);
+    float* __restrict max = max_row.data();
+    int64_t* __restrict best = best_row.data();
+    const int64_t *first = kj0.data(), *last = kj1.data(), *start = q0.data();
+    for (int64_t oi = 0; oi < g.oh; oi++) {
+      std::fill(best, best + ow, -1);
+      const int64_t r0 = oi * g.sh - g.ph;
+      const auto [ki0, ki1] = inside(r0, g.kh, g.dh, g.h);
+      // Window entries in order, a row of outputs at a time: the outputs' updates are independent,
+      // so they overlap (one output's compare-and-select chain would wait on itself).
+      for (int64_t ki = ki0; ki < ki1; ki++) {
+        const float* row = plane + (r0 + ki * g.dh) * width;
+        for (int64_t kj = 0; kj < kw; kj++) {
+          for (int64_t oj = 0; oj < ow; oj++) {
+            if (kj < first[oj] || kj >= last[oj]) continue;
+            const int64_t at = start[oj] + kj * dw;
+            const float v = row[at];
+            // Branch-free (random data would mispredict a branch half the time): masks select.
+            const int64_t take = -static_cast<int64_t>((best[oj] < 0) | (v > max[oj]) | (v != v));
+            best[oj] = (best[oj] & ~take) | (((row - plane) + at) & take);
+            uint32_t vb, mb;
+            std::memcpy(&vb, &v, 4);
+            std::memcpy(&mb, &max[oj], 4);
+            mb = (mb & ~static_cast<uint32_t>(take)) | (vb & static_cast<uint32_t>(take));
+            std::memcpy(&max[oj], &mb, 4);
           }
         }
-        *out++ = static_cast<float>(best);
       }
+      float* out = indices + ((n * g.c + c) * g.oh + oi) * ow;
+      for (int64_t oj = 0; oj < ow; oj++) out[oj] = static_cast<float>(best[oj]);
+    }
   });
 }
 

@@ -8,19 +8,27 @@ import { formatShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assign } from './module.js';
 
-/** (x − mean) / √(var + eps) over `dims`, with the batch mean and biased variance (kept dims). */
-function standardize(x: Tensor, dims: readonly number[], eps: number): { normalized: Tensor; mean: Tensor; variance: Tensor } {
+/** The mean and biased variance over `dims` (kept), x − mean and 1/√(variance + eps). */
+function moments(x: Tensor, dims: readonly number[], eps: number): { centred: Tensor; inverseStd: Tensor; mean: Tensor; variance: Tensor } {
   const mean = x.mean(dims, true);
   const centred = x.sub(mean);
   const variance = centred.square().mean(dims, true);
-  // A product by the per-channel 1/σ, not a quotient: its backward makes half the full-size passes.
-  return { normalized: centred.mul(variance.add(eps).rsqrt()), mean, variance };
+  return { centred, inverseStd: variance.add(eps).rsqrt(), mean, variance };
 }
 
-/** x̂ · weight + bias, each optional, reshaped to `shape` to broadcast. */
+/**
+ * Batch norm's (x − mean)/σ · weight + bias, 1/σ and weight both per channel: their product is made
+ * first, so one full-size product, not a quotient and a product (with twice the passes backward).
+ */
+function scaled(centred: Tensor, inverseStd: Tensor, weight: Tensor | null | undefined, bias: Tensor | null | undefined, shape: readonly number[]): Tensor {
+  const y = centred.mul(weight ? inverseStd.mul(weight.reshape(shape)) : inverseStd);
+  return bias ? y.add(bias.reshape(shape)) : y;
+}
+
+/** Layer norm's x̂ · weight + bias, each optional, reshaped to `shape` to broadcast (1/σ is per row, weight per feature). */
 function affine(normalized: Tensor, weight: Tensor | null | undefined, bias: Tensor | null | undefined, shape: readonly number[]): Tensor {
-  const scaled = weight ? normalized.mul(weight.reshape(shape)) : normalized;
-  return bias ? scaled.add(bias.reshape(shape)) : scaled;
+  const y = weight ? normalized.mul(weight.reshape(shape)) : normalized;
+  return bias ? y.add(bias.reshape(shape)) : y;
 }
 
 function checkEps(op: string, eps: unknown): number {
@@ -90,8 +98,8 @@ export function batchNormWith(
   const count = sizeOf(dims.map((d) => x.shape[d]));
   if (training && count <= 1) throw new Error(`${op}: training needs more than 1 value per channel to compute a variance, got input ${formatShape(x.shape)}`);
   return tidy(() => {
-    if (!training) return affine(x.sub(runningMean!.reshape(shape)).div(runningVar!.reshape(shape).add(eps).sqrt()), weight, bias, shape);
-    const { normalized, mean, variance } = standardize(x, dims, eps);
+    if (!training) return scaled(x.sub(runningMean!.reshape(shape)), runningVar!.reshape(shape).add(eps).rsqrt(), weight, bias, shape);
+    const { centred, inverseStd, mean, variance } = moments(x, dims, eps);
     if (runningMean && runningVar) {
       noGrad(() => {
         const keep = typeof factor === 'number' ? 1 - factor : factor.neg().add(1);
@@ -100,7 +108,7 @@ export function batchNormWith(
         update(runningVar, variance.mul(count / (count - 1)));
       });
     }
-    return affine(normalized, weight, bias, shape);
+    return scaled(centred, inverseStd, weight, bias, shape);
   });
 }
 
@@ -123,5 +131,8 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   checkPerFeature(op, 'bias', bias, normalized, x);
   checkEps(op, eps);
   const dims = normalized.map((_, i) => lead + i);
-  return tidy(() => affine(standardize(x, dims, eps).normalized, weight, bias, normalized));
+  return tidy(() => {
+    const { centred, inverseStd } = moments(x, dims, eps);
+    return affine(centred.mul(inverseStd), weight, bias, normalized);
+  });
 }
