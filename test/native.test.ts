@@ -47,6 +47,16 @@ describe('native backend: pool, bounds, a large matmul', () => {
     expect(native.fill(0, 1).length).toBe(0);
   });
 
+  test('a full pool makes room for the lengths used most recently (a long session changes shapes)', async () => {
+    const dataOf = (s: Storage) => (s as unknown as { data: Float32Array }).data;
+    const old = Array.from({ length: 17 }, () => native.fill(4 << 20, 0)); // 17 × 16 MiB: past the 256 MiB pool
+    old.forEach((s) => native.release(s));
+    const fresh = native.fill((1 << 20) + 1, 0);
+    const array = dataOf(fresh);
+    native.release(fresh);
+    expect(dataOf(native.fill((1 << 20) + 1, 1))).toBe(array);
+  });
+
   test('sgdStep refuses a parameter slice outside its buffer, naming the offset and the sizes', () => {
     const shape = [6, 7];
     const n = sizeOf(shape);

@@ -76,7 +76,7 @@ class NativeStorage implements Storage {
 
 const dataOf = (s: Storage): Float32Array => (s as NativeStorage).data;
 
-/** Released arrays kept for reuse, by length; beyond this many bytes they are left to the GC. */
+/** Released arrays kept for reuse, by length; beyond this many bytes the least recently used lengths are left to the GC. */
 const POOL_BYTES = 256 * 2 ** 20;
 
 function codes<T extends string>(names: readonly string[], wanted: readonly T[], what: string): Record<T, number> {
@@ -126,7 +126,7 @@ export class NativeBackend implements Backend {
 
   /** A pooled or new array of n floats; its contents are whatever the last user left. */
   private alloc(n: number): Float32Array {
-    const reused = this.free.get(n)?.pop();
+    const reused = this.recent(n)?.pop();
     if (reused) {
       this.pooledBytes -= reused.byteLength;
       return reused;
@@ -183,11 +183,27 @@ export class NativeBackend implements Backend {
     const s = storage as NativeStorage;
     const data = s.data;
     s.data = RELEASED; // a use after release fails the addon's bounds check instead of reading reused memory
-    if (data.length === 0 || this.pooledBytes + data.byteLength > POOL_BYTES) return;
-    const list = this.free.get(data.length);
-    if (list) list.push(data);
-    else this.free.set(data.length, [data]);
+    if (data.length === 0 || data.byteLength > POOL_BYTES) return;
+    const list = this.recent(data.length) ?? [];
+    this.free.set(data.length, list);
+    list.push(data);
     this.pooledBytes += data.byteLength;
+    // Over budget: drop the arrays of the lengths used least recently (a session's shapes change).
+    for (const [length, arrays] of this.free) {
+      while (arrays.length > 0 && this.pooledBytes > POOL_BYTES) this.pooledBytes -= arrays.pop()!.byteLength;
+      if (arrays.length === 0) this.free.delete(length);
+      if (this.pooledBytes <= POOL_BYTES) break;
+    }
+  }
+
+  /** The pooled arrays of `length`, their key moved to the end of the pool's order (most recently used). */
+  private recent(length: number): Float32Array[] | undefined {
+    const list = this.free.get(length);
+    if (list) {
+      this.free.delete(length);
+      this.free.set(length, list);
+    }
+    return list;
   }
 
   async flush(): Promise<void> {}
