@@ -128,15 +128,16 @@ export function formatValues(values: ArrayLike<number>, shape: Shape, indent: nu
   if (size === 0) return '[]';
   const summarize = size > o.threshold;
   const strides = shape.map((_, d) => sizeOf(shape.slice(d + 1)));
+  const value = (at: number): number => Math.fround(values[at]); // a tensor's values are float32 (the reference keeps float64)
   const shown = (dim: number, at: number): number[] =>
-    dim === shape.length ? [values[at]] : shownIndices(shape[dim], summarize, o.edgeitems).flatMap((i) => (i === null ? [] : shown(dim + 1, at + i * strides[dim])));
+    dim === shape.length ? [value(at)] : shownIndices(shape[dim], summarize, o.edgeitems).flatMap((i) => (i === null ? [] : shown(dim + 1, at + i * strides[dim])));
   const f = new Formatter(shown(0, 0), o);
 
   const nested = (dim: number, at: number, indent: number): string => {
-    if (dim === shape.length) return f.format(values[at]);
+    if (dim === shape.length) return f.format(value(at));
     const items = shownIndices(shape[dim], summarize, o.edgeitems);
     if (dim === shape.length - 1) {
-      const texts = items.map((i) => (i === null ? ' ...' : f.format(values[at + i])));
+      const texts = items.map((i) => (i === null ? ' ...' : f.format(value(at + i))));
       const perLine = Math.max(1, Math.floor((o.linewidth - indent) / (f.width + 2)));
       const lines = Array.from({ length: Math.ceil(texts.length / perLine) }, (_, l) => texts.slice(l * perLine, (l + 1) * perLine).join(', '));
       return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;

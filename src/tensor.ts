@@ -57,7 +57,7 @@ export class Tensor extends TensorHandle {
   override toString(): string {
     if (this.isDisposed) return formatTensor('<disposed>', this.shape, this.suffixes());
     const values = this.valuesSync();
-    return formatTensor(values ? Float32Array.from(values) : `<on ${this.device}: await t.format() to print the values>`, this.shape, this.suffixes());
+    return formatTensor(values ?? `<on ${this.device}: await t.format() to print the values>`, this.shape, this.suffixes());
   }
 
   /** toString with the values, on every device. */

@@ -67,10 +67,12 @@ export default {
     async webgrad(data) {
       const net = backbone();
       const convs = net.children().filter((m) => m instanceof nn.Conv2d);
-      net.loadStateDict(Object.fromEntries(convs.flatMap((c, i) => [
+      const weights = Object.fromEntries(convs.flatMap((c, i) => [
         [`${4 * i}.weight`, tensor(data.convs[i].weight, { shape: data.convs[i].shape })],
         [`${4 * i}.bias`, tensor(data.convs[i].bias)],
-      ])), { strict: false });
+      ]));
+      net.loadStateDict(weights, { strict: false }); // copies the values in
+      Object.values(weights).forEach((t) => t.dispose());
       const x = tensor(data.x, { shape: [BATCH, 1, SIZE, SIZE] });
       const first = convs[0].weight;
       return {

@@ -1,6 +1,6 @@
 // 2-D poolings over NCHW (or CHW) tensors, as torch.nn.functional: maxPool2d (with PyTorch's
 // indices), avgPool2d and adaptiveAvgPool2d, composed from primitives so they run on every backend
-// and differentiate to any order. Indices are float32 tensors holding exact integers h·W + w.
+// and differentiate to any order (maxPool2d's argmax by the backend's kernel where it has one). Indices are float32 tensors holding exact integers h·W + w.
 import type { Conv2dGeometry } from '../backend/backend.js';
 import { checkOptions, checkTensor, describe } from '../check.js';
 import { getBackend } from '../device.js';
