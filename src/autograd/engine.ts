@@ -1,6 +1,8 @@
 // Reverse-mode differentiation over the recorded graph: backward() and grad().
+import { checkOptions } from '../check.js';
 import { keep, tidy, track, untracked } from '../memory.js';
-import { formatShape } from '../shape.js';
+import { stack } from '../ops/dims.js';
+import { formatShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { GradNode, withGradMode } from './node.js';
 
@@ -18,6 +20,11 @@ export interface GradOptions {
   retainGraph?: boolean;
   /** Return zeros, instead of throwing, for inputs the outputs do not depend on. */
   allowUnused?: boolean;
+  /**
+   * Each gradOutput carries a leading dim of B gradients, and each input's gradient comes back as
+   * [B, ...input.shape]: B vector-Jacobian products in one backward pass (PyTorch's is_grads_batched).
+   */
+  isGradsBatched?: boolean;
 }
 
 /** Nodes reachable from the roots, outputs first (reverse topological order). */
@@ -49,14 +56,26 @@ function leadingTo(order: readonly GradNode[], targets: ReadonlySet<Key>): Set<K
   return useful;
 }
 
+const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((s, i) => s === b[i]);
+
 /** The gradient each output starts with; implicit ones are created (and so owned) here. */
-function seedGrads(outputs: readonly Tensor[], gradOutputs: GradOptions['gradOutputs']): Tensor[] {
+function seedGrads(outputs: readonly Tensor[], gradOutputs: GradOptions['gradOutputs'], batched: boolean): Tensor[] {
   const given = gradOutputs === undefined ? [] : Array.isArray(gradOutputs) ? gradOutputs : [gradOutputs as Tensor];
+  const batch = batched ? given[0]?.shape[0] : undefined;
   return outputs.map((out, i) => {
     if (!out.requiresGrad) throw new Error(`backward: output ${i} ${formatShape(out.shape)} does not require grad (no input with requiresGrad was used)`);
     const g = given[i];
+    if (batched) {
+      const expected = [batch ?? 1, ...out.shape];
+      if (!g || !sameShape(g.shape, expected) || batch === 0) {
+        throw new Error(
+          `grad: with isGradsBatched, gradOutputs[${i}] must be [B, ...output.shape] with one B ≥ 1 for all outputs: expected ${formatShape(expected)} for output ${formatShape(out.shape)}, got ${g ? formatShape(g.shape) : 'none'}`,
+        );
+      }
+      return g;
+    }
     if (g) {
-      if (g.shape.join() !== out.shape.join()) throw new Error(`backward: gradient ${formatShape(g.shape)} does not match output ${formatShape(out.shape)}`);
+      if (!sameShape(g.shape, out.shape)) throw new Error(`backward: gradient ${formatShape(g.shape)} does not match output ${formatShape(out.shape)}`);
       return g;
     }
     if (out.size !== 1) {
@@ -67,13 +86,24 @@ function seedGrads(outputs: readonly Tensor[], gradOutputs: GradOptions['gradOut
 }
 
 /**
+ * One node's input gradients. Under a batch dim, a rule not declared `batched` runs once per batch
+ * entry and its results are stacked (correct for every op; the common ones are batched natively).
+ */
+function applyNode(node: GradNode, g: Tensor, needsGrad: readonly boolean[], batchDims: number): (Tensor | null)[] {
+  if (batchDims === 0 || node.batched) return node.apply(g, needsGrad, batchDims);
+  const each = Array.from({ length: g.shape[0] }, (_, b) => node.apply(g.narrow(0, b, 1).reshape(g.shape.slice(1)), needsGrad));
+  return needsGrad.map((_, i) => (each[0][i] ? stack(each.map((grads) => grads[i]!)) : null));
+}
+
+/**
  * Runs the backward pass from `outputs`. With `targets`, returns their gradients and touches no
  * .grad; without, accumulates into every leaf's .grad.
  */
 function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, options: GradOptions): Map<Key, Tensor> {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  const seeds = seedGrads(outputs, options.gradOutputs);
+  const batchDims = options.isGradsBatched ? 1 : 0;
+  const seeds = seedGrads(outputs, options.gradOutputs, batchDims === 1);
   const givenSeeds: readonly unknown[] = options.gradOutputs === undefined ? [] : [options.gradOutputs].flat();
   const order = reverseTopological(outputs.map(keyOf));
   const targetKeys = targets && new Set(targets.map(keyOf));
@@ -99,12 +129,16 @@ function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, opti
       const g = grads.get(node);
       if (!g || (useful && !useful.has(node))) continue;
       const needsGrad = node.inputs.map((t) => t.requiresGrad && (!useful || useful.has(keyOf(t))));
-      const inputGrads = untracked(() => tidy(() => node.apply(g, needsGrad)));
+      const inputGrads = untracked(() => tidy(() => applyNode(node, g, needsGrad, batchDims)));
       // A rule may pass `g` itself on, or one tensor to several inputs: give each its own handle.
       const handedOut = new Set<Tensor>([g]);
       node.inputs.forEach((input, i) => {
         let ig = inputGrads[i];
         if (!needsGrad[i] || !ig) return;
+        const expected = [...g.shape.slice(0, batchDims), ...input.shape];
+        if (!sameShape(ig.shape, expected)) {
+          throw new Error(`backward of '${node.name}': input ${i} got a gradient ${formatShape(ig.shape)}, expected ${formatShape(expected)} (a bug in the op's backward rule)`);
+        }
         if (handedOut.has(ig)) ig = ig.alias();
         handedOut.add(ig);
         owned.add(ig);
@@ -128,7 +162,7 @@ function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, opti
 }
 
 /** Accumulates d(output)/d(leaf) into every leaf's .grad (like torch's Tensor.backward). */
-export function backward(output: Tensor, gradOutput?: Tensor, options: Omit<GradOptions, 'gradOutputs' | 'allowUnused'> = {}): void {
+export function backward(output: Tensor, gradOutput?: Tensor, options: Omit<GradOptions, 'gradOutputs' | 'allowUnused' | 'isGradsBatched'> = {}): void {
   const grads = run([output], null, { ...options, gradOutputs: gradOutput });
   for (const [key, g] of grads) {
     if (key instanceof GradNode) continue;
@@ -148,18 +182,20 @@ export function backward(output: Tensor, gradOutput?: Tensor, options: Omit<Grad
 
 /** Gradients of `outputs` with respect to `inputs` (like torch.autograd.grad); .grad is untouched. */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): Tensor[] {
+  checkOptions('grad', options, ['gradOutputs', 'createGraph', 'retainGraph', 'allowUnused', 'isGradsBatched']);
   const outs = Array.isArray(outputs) ? outputs : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? inputs : [inputs as Tensor];
   ins.forEach((t, i) => {
     if (!t.requiresGrad) throw new Error(`grad: input ${i} ${formatShape(t.shape)} does not require grad`);
   });
   const grads = run(outs, ins, options);
+  const batch = options.isGradsBatched ? [options.gradOutputs].flat()[0]!.shape[0] : undefined;
   return ins.map((t, i) => {
     const g = grads.get(keyOf(t));
     if (g) return track(g);
     if (!options.allowUnused) {
       throw new Error(`grad: input ${i} ${formatShape(t.shape)} was not used to compute the outputs; pass { allowUnused: true } to get zeros for it`);
     }
-    return t.zerosLike();
+    return batch === undefined ? t.zerosLike() : tidy(() => t.zerosLike().expand([batch, ...t.shape]).contiguous());
   });
 }

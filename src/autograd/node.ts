@@ -26,6 +26,11 @@ export interface BackwardContext {
   readonly output: Tensor;
   /** needsGrad[i]: whether input i wants a gradient; a rule may return null for the others. */
   readonly needsGrad: readonly boolean[];
+  /**
+   * Leading dims `grad` has before the output's own (1 under grad's isGradsBatched, else 0): the
+   * rule returns gradients with the same leading dims. Only rules declared `batched` see 1.
+   */
+  readonly batchDims: number;
 }
 
 export type BackwardRule = (grad: Tensor, ctx: BackwardContext) => (Tensor | null)[];
@@ -39,6 +44,8 @@ export class GradNode {
     /** The op's inputs as the user's tensors: the edges of the graph. */
     readonly inputs: readonly Tensor[],
     private readonly rule: BackwardRule,
+    /** The rule handles gradients with a leading batch dim (see BackwardContext.batchDims). */
+    readonly batched = false,
   ) {
     this.inputsSaved = inputs.map((t) => t.alias());
   }
@@ -58,7 +65,7 @@ export class GradNode {
     this.refs--; // the node's own saved output does not keep the node alive
   }
 
-  apply(grad: Tensor, needsGrad: readonly boolean[]): (Tensor | null)[] {
+  apply(grad: Tensor, needsGrad: readonly boolean[], batchDims = 0): (Tensor | null)[] {
     const inputs = this.inputsSaved;
     if (!inputs) {
       throw new Error(
@@ -69,6 +76,7 @@ export class GradNode {
     return this.rule(grad, {
       inputs,
       needsGrad,
+      batchDims,
       get output(): Tensor {
         if (!node.outputSaved) throw new Error(`${node.name}: backward needs the output, but the op was not declared with savesOutput`);
         return node.outputSaved;

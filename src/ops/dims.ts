@@ -16,7 +16,8 @@ const unitDimsOp = (name: string) =>
     name,
     shape: ([x], keep) => keep.map((i) => (i < 0 ? 1 : x.shape[i])),
     forward: (_, [x], keep, shape) => ({ of: x, layout: { shape, strides: keep.map((i) => (i < 0 ? 1 : x.layout.strides[i])), offset: x.layout.offset } }),
-    backward: (g, { inputs: [x] }) => [g.reshape(x.shape)],
+    batched: true,
+    backward: (g, { inputs: [x], batchDims }) => [g.reshape([...g.shape.slice(0, batchDims), ...x.shape])],
   });
 
 const squeezeOp = unitDimsOp('squeeze');
@@ -48,9 +49,10 @@ const permuteOp = defineOp<readonly number[]>({
   name: 'permute',
   shape: ([x], dims) => dims.map((d) => x.shape[d]),
   forward: (_, [x], dims, shape) => ({ of: x, layout: { shape, strides: dims.map((d) => x.layout.strides[d]), offset: x.layout.offset } }),
-  backward: (g, _, dims): Tensor[] => {
-    const inverse = new Array<number>(dims.length);
-    dims.forEach((d, i) => (inverse[d] = i));
+  batched: true,
+  backward: (g, { batchDims }, dims): Tensor[] => {
+    const inverse = Array.from({ length: batchDims + dims.length }, (_, i) => i);
+    dims.forEach((d, i) => (inverse[batchDims + d] = batchDims + i));
     return [permute(g, inverse)];
   },
 });

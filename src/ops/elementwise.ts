@@ -17,6 +17,7 @@ function unaryOp(op: UnaryOp, backward?: Backward, savesOutput = false): OpDef<n
     forward: (b, [x], alpha) => b.unary(op, x.storage, x.layout, alpha),
     backward,
     savesOutput,
+    batched: true, // g·f'(x) broadcasts over a leading batch dim
   });
 }
 
@@ -27,6 +28,7 @@ function binaryOp(op: BinaryOp, backward?: NonNullable<OpDef<void>['backward']>,
     forward: (backend, [a, b], _, shape) => backend.binary(op, a.storage, expandLayout(a.layout, shape), b.storage, expandLayout(b.layout, shape)),
     backward,
     savesOutput,
+    batched: true,
   });
 }
 
@@ -78,28 +80,28 @@ export const unaryOps = {
 /** As torch.maximum/minimum: an operand gets the gradient unless it loses, half of it on ties; so where one is NaN (no loser, no tie) both get it. */
 const extremumBackward =
   (loses: (x: Tensor, other: Tensor) => Tensor): NonNullable<OpDef<void>['backward']> =>
-  (g, { inputs: [a, b], needsGrad }) => {
+  (g, { inputs: [a, b], needsGrad, batchDims }) => {
     const half = eq(a, b).mul(0.5);
     const share = (x: Tensor, other: Tensor) => rsub(loses(x, other).add(half), 1);
-    return [needsGrad[0] ? sumTo(g.mul(share(a, b)), a.shape) : null, needsGrad[1] ? sumTo(g.mul(share(b, a)), b.shape) : null];
+    return [needsGrad[0] ? sumTo(g.mul(share(a, b)), a.shape, batchDims) : null, needsGrad[1] ? sumTo(g.mul(share(b, a)), b.shape, batchDims) : null];
   };
 
 export const binaryOps = {
-  add: binaryOp('add', (g, { inputs: [a, b], needsGrad }) => [needsGrad[0] ? sumTo(g, a.shape) : null, needsGrad[1] ? sumTo(g, b.shape) : null]),
-  sub: binaryOp('sub', (g, { inputs: [a, b], needsGrad }) => [needsGrad[0] ? sumTo(g, a.shape) : null, needsGrad[1] ? sumTo(g.neg(), b.shape) : null]),
-  mul: binaryOp('mul', (g, { inputs: [a, b], needsGrad }) => [
-    needsGrad[0] ? sumTo(g.mul(b), a.shape) : null,
-    needsGrad[1] ? sumTo(g.mul(a), b.shape) : null,
+  add: binaryOp('add', (g, { inputs: [a, b], needsGrad, batchDims }) => [needsGrad[0] ? sumTo(g, a.shape, batchDims) : null, needsGrad[1] ? sumTo(g, b.shape, batchDims) : null]),
+  sub: binaryOp('sub', (g, { inputs: [a, b], needsGrad, batchDims }) => [needsGrad[0] ? sumTo(g, a.shape, batchDims) : null, needsGrad[1] ? sumTo(g.neg(), b.shape, batchDims) : null]),
+  mul: binaryOp('mul', (g, { inputs: [a, b], needsGrad, batchDims }) => [
+    needsGrad[0] ? sumTo(g.mul(b), a.shape, batchDims) : null,
+    needsGrad[1] ? sumTo(g.mul(a), b.shape, batchDims) : null,
   ]),
-  div: binaryOp('div', (g, { inputs: [a, b], needsGrad }) => [
-    needsGrad[0] ? sumTo(g.div(b), a.shape) : null,
-    needsGrad[1] ? sumTo(g.mul(a).div(b.mul(b)).neg(), b.shape) : null,
+  div: binaryOp('div', (g, { inputs: [a, b], needsGrad, batchDims }) => [
+    needsGrad[0] ? sumTo(g.div(b), a.shape, batchDims) : null,
+    needsGrad[1] ? sumTo(g.mul(a).div(b.mul(b)).neg(), b.shape, batchDims) : null,
   ]),
   // d/da aᵇ = b·aᵇ⁻¹ and d/db aᵇ = aᵇ·log a, with PyTorch's zeros where b = 0 (for a) and where
   // a = 0 ≤ b (for b): there the exponent b − 1 becomes 0 and log's argument 1, avoiding 0·∞.
-  pow: binaryOp('pow', (g, { inputs: [a, b], output, needsGrad }) => [
-    needsGrad[0] ? sumTo(g.mul(b).mul(pow(a, b.add(eq(b, 0)).sub(1))), a.shape) : null,
-    needsGrad[1] ? sumTo(g.mul(output).mul(a.add(eq(a, 0).mul(ge(b, 0))).log()), b.shape) : null,
+  pow: binaryOp('pow', (g, { inputs: [a, b], output, needsGrad, batchDims }) => [
+    needsGrad[0] ? sumTo(g.mul(b).mul(pow(a, b.add(eq(b, 0)).sub(1))), a.shape, batchDims) : null,
+    needsGrad[1] ? sumTo(g.mul(output).mul(a.add(eq(a, 0).mul(ge(b, 0))).log()), b.shape, batchDims) : null,
   ], true),
   maximum: binaryOp('maximum', extremumBackward((x, other) => gt(other, x))),
   minimum: binaryOp('minimum', extremumBackward((x, other) => gt(x, other))),

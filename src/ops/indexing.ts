@@ -16,7 +16,11 @@ const gatherOp = defineOp<number>({
     return index.shape;
   },
   forward: (backend, [x, index], dim) => backend.gather(x.storage, x.layout, dim, index.storage, index.layout),
-  backward: (g, { inputs: [x, index] }, dim) => [scatterAdd(x.shape, dim, index, g), null],
+  batched: true,
+  backward: (g, { inputs: [x, index], batchDims }, dim) => {
+    const lead = g.shape.slice(0, batchDims);
+    return [scatterAdd([...lead, ...x.shape], dim + batchDims, index.expand([...lead, ...index.shape]), g), null];
+  },
 });
 
 const scatterAddOp = defineOp<{ readonly shape: Shape; readonly dim: number }>({
@@ -26,7 +30,8 @@ const scatterAddOp = defineOp<{ readonly shape: Shape; readonly dim: number }>({
     return shape;
   },
   forward: (backend, [index, src], { shape, dim }) => backend.scatterAdd(shape, dim, index.storage, index.layout, src.storage, src.layout),
-  backward: (g, { inputs: [index] }, { dim }) => [null, g.gather(dim, index)],
+  batched: true,
+  backward: (g, { inputs: [index], batchDims }, { dim }) => [null, g.gather(dim + batchDims, index.expand([...g.shape.slice(0, batchDims), ...index.shape]))],
 });
 
 /** Zeros of `shape` with src[i] added at position i with i[dim] replaced by index[i]. */

@@ -27,12 +27,14 @@ const linearOp: OpDef<void> = defineOp({
     const wT = { shape: [1, inFeatures, out], strides: [0, w.layout.strides[1], w.layout.strides[0]], offset: w.layout.offset };
     return backend.matmul(x.storage, w.storage, { a, b: wT, bias: b && { storage: b.storage, layout: b.layout } });
   },
-  backward(g, { inputs: [x, w, b], needsGrad }) {
-    const rows = (t: Tensor) => t.reshape([-1, t.shape[t.ndim - 1]]);
+  batched: true,
+  backward(g, { inputs: [x, w, b], needsGrad, batchDims }) {
+    // g's rows per batch entry: [..., rows, out]; the weight gradient is one (batched) product.
+    const gRows = g.reshape([...g.shape.slice(0, batchDims), -1, g.shape[g.ndim - 1]]);
     return [
       needsGrad[0] ? g.matmul(w) : null,
-      needsGrad[1] ? rows(g).T.matmul(rows(x)) : null,
-      b && needsGrad[2] ? rows(g).sum(0) : null,
+      needsGrad[1] ? gRows.transpose(-1, -2).matmul(x.reshape([-1, x.shape[x.ndim - 1]])) : null,
+      b && needsGrad[2] ? gRows.sum(batchDims) : null,
     ];
   },
 });

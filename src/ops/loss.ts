@@ -18,9 +18,11 @@ const squaredErrorGradOp = defineOp<{ readonly alpha: number }>({
   shape: ([x]) => x.shape,
   forward: (backend, [x, y, g], { alpha }) =>
     backend.squaredErrorGrad?.(x.storage, x.layout, y.storage, y.layout, g.storage, g.layout.offset, alpha) ?? composed(() => x.sub(y).mul(g.mul(alpha))),
-  backward(G, { inputs: [x, y, g], needsGrad }, { alpha }) {
+  batched: true,
+  backward(G, { inputs: [x, y, g], needsGrad, batchDims }, { alpha }) {
     const gx = needsGrad[0] || needsGrad[1] ? G.mul(g).mul(alpha) : null;
-    return [needsGrad[0] ? gx : null, needsGrad[1] ? gx!.neg() : null, needsGrad[2] ? x.sub(y).mul(G).sum().mul(alpha) : null];
+    const perEntry = (t: Tensor) => t.reshape([...t.shape.slice(0, batchDims), -1]).sum(-1);
+    return [needsGrad[0] ? gx : null, needsGrad[1] ? gx!.neg() : null, needsGrad[2] ? perEntry(x.sub(y).mul(G)).mul(alpha) : null];
   },
 });
 
@@ -30,8 +32,10 @@ const squaredErrorOp = defineOp<Scale>({
   shape: () => [],
   forward: (backend, [x, y], { scale }) =>
     backend.squaredErrorSum?.(x.storage, x.layout, y.storage, y.layout, scale) ?? composed(() => scaledSum(x.sub(y).square(), scale)),
+  batched: true,
   backward(g, { inputs: [x, y], needsGrad }, { scale }) {
-    const gx = apply(squaredErrorGradOp, [x, y, g], { alpha: 2 * scale });
+    // A batch of B gradients (g is [B]) scales the difference once per entry.
+    const gx = g.ndim === 0 ? apply(squaredErrorGradOp, [x, y, g], { alpha: 2 * scale }) : g.reshape([...g.shape, ...x.shape.map(() => 1)]).mul(x.sub(y).mul(2 * scale));
     return [needsGrad[0] ? gx : null, needsGrad[1] ? gx.neg() : null];
   },
 });
@@ -44,6 +48,7 @@ const crossEntropyOp = defineOp({
   name: 'crossEntropy',
   shape: ([x]) => x.shape.slice(0, -1),
   forward: (_, [x, q]) => composed(() => x.logSoftmax(-1).mul(q).sum(-1).neg()),
+  batched: true,
   backward(g, { inputs: [x, q], needsGrad }) {
     const perRow = g.reshape([...g.shape, 1]);
     return [
@@ -60,6 +65,7 @@ const bceWithLogitsOp = defineOp({
   name: 'bceWithLogits',
   shape: ([x]) => x.shape,
   forward: (_, [x, y]) => composed(() => x.softplus().sub(x.mul(y))),
+  batched: true,
   backward: (g, { inputs: [x, y], needsGrad }) => [needsGrad[0] ? x.sigmoid().sub(y).mul(g) : null, needsGrad[1] ? x.neg().mul(g) : null],
 });
 

@@ -41,9 +41,10 @@ const matmulOp: OpDef<void> = defineOp({
     const dense = (x: Tensor) => contiguous(expand(x, [...batch, ...x.shape.slice(-2)]));
     return composed(() => apply(matmulOp, [dense(a), dense(b)], undefined));
   },
-  backward: (g, { inputs: [a, b], needsGrad }) => [
-    needsGrad[0] ? sumTo(g.matmul(b.transpose(-1, -2)), a.shape) : null,
-    needsGrad[1] ? sumTo(a.transpose(-1, -2).matmul(g), b.shape) : null,
+  batched: true, // a leading batch dim of g is one more broadcast batch dim of the products
+  backward: (g, { inputs: [a, b], needsGrad, batchDims }) => [
+    needsGrad[0] ? sumTo(g.matmul(b.transpose(-1, -2)), a.shape, batchDims) : null,
+    needsGrad[1] ? sumTo(a.transpose(-1, -2).matmul(g), b.shape, batchDims) : null,
   ],
 });
 

@@ -34,6 +34,11 @@ export interface OpDef<P> {
   forward(backend: Backend, inputs: readonly Tensor[], params: P, shape: Shape): Storage | View;
   /** Whether backward reads the output (exp, sqrt, softmax…); inputs are always saved. */
   readonly savesOutput?: boolean;
+  /**
+   * The backward honours ctx.batchDims (a gradient with a leading batch dim, see grad's
+   * isGradsBatched) in one pass; without it the engine runs the backward once per batch entry.
+   */
+  readonly batched?: boolean;
   /** Gradients of the inputs, in tensor ops; absent for ops that are not differentiable. */
   backward?(grad: Tensor, ctx: Parameters<BackwardRule>[1], params: P): (Tensor | null)[];
 }
@@ -59,7 +64,7 @@ export function apply<P>(def: OpDef<P>, inputs: readonly Tensor[], params: P): T
   if ('of' in result && result.owned) result.of.dispose();
   const backward = def.backward;
   if (backward && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
-    const node = new GradNode(def.name, inputs, (g, ctx) => backward(g, ctx, params));
+    const node = new GradNode(def.name, inputs, (g, ctx) => backward(g, ctx, params), def.batched);
     output.recordedBy(node);
     if (def.savesOutput) node.saveOutput(output);
   }

@@ -31,9 +31,11 @@ const sumOp = defineOp<SumParams>({
   name: 'sum',
   shape: ([x], { dims, keepdim }) => reducedShape(x.shape, dims, keepdim),
   forward: (backend, [x], { dims, scale }) => backend.reduce('sum', x.storage, x.layout, dims, scale),
-  backward(g, { inputs: [x] }, { dims, scale }) {
-    const spread = g.reshape(reducedShape(x.shape, dims, true));
-    return [(scale === 1 ? spread : spread.mul(scale)).expand(x.shape)];
+  batched: true,
+  backward(g, { inputs: [x], batchDims }, { dims, scale }) {
+    const lead = g.shape.slice(0, batchDims);
+    const spread = g.reshape([...lead, ...reducedShape(x.shape, dims, true)]);
+    return [(scale === 1 ? spread : spread.mul(scale)).expand([...lead, ...x.shape])];
   },
 });
 
@@ -62,10 +64,11 @@ const maxOp = defineOp<ReduceParams>({
   forward: (backend, [x], { dims }) => backend.reduce('max', x.storage, x.layout, dims),
   savesOutput: true,
   // The gradient is shared equally among tied maxima (as torch.amax).
-  backward(g, { inputs: [x], output }, { dims }) {
+  batched: true,
+  backward(g, { inputs: [x], output, batchDims }, { dims }) {
     const keepShape = reducedShape(x.shape, dims, true);
     const mask = eq(x, output.reshape(keepShape));
-    return [g.reshape(keepShape).mul(mask).div(mask.sum(dims, true))];
+    return [g.reshape([...g.shape.slice(0, batchDims), ...keepShape]).mul(mask).div(mask.sum(dims, true))];
   },
 });
 
@@ -85,8 +88,11 @@ const softmaxOp = defineOp<SoftmaxParams>({
   shape: ([x]) => x.shape,
   forward: (backend, [x], { dim, log }) => backend.softmax(x.storage, x.layout, dim, log),
   savesOutput: true,
-  backward: (g, { output: y }, { dim, log }) =>
-    log ? [g.sub(y.exp().mul(g.sum(dim, true)))] : [y.mul(g.sub(g.mul(y).sum(dim, true)))],
+  batched: true,
+  backward: (g, { output: y, batchDims }, { dim, log }) => {
+    const along = dim + batchDims;
+    return log ? [g.sub(y.exp().mul(g.sum(along, true)))] : [y.mul(g.sub(g.mul(y).sum(along, true)))];
+  },
 });
 
 export const softmax = (x: Tensor, dim: number): Tensor => apply(softmaxOp, [x], { dim: normalizeDim('softmax', dim, x.ndim), log: false });

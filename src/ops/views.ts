@@ -22,7 +22,8 @@ const reshapeOp = defineOp<Shape>({
   shape: (_, shape) => shape,
   forward: (backend, [x], shape) =>
     isContiguous(x.layout) ? { of: x, layout: contiguousLayout(shape, x.layout.offset) } : backend.unary('copy', x.storage, x.layout, 0),
-  backward: (g, { inputs: [x] }) => [g.reshape(x.shape)],
+  batched: true,
+  backward: (g, { inputs: [x], batchDims }) => [g.reshape([...g.shape.slice(0, batchDims), ...x.shape])],
 });
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -33,6 +34,7 @@ const contiguousOp = defineOp({
   name: 'contiguous',
   shape: ([x]) => x.shape,
   forward: (backend, [x]) => (isContiguous(x.layout) ? { of: x, layout: x.layout } : backend.unary('copy', x.storage, x.layout, 0)),
+  batched: true,
   backward: (g) => [g],
 });
 
@@ -49,7 +51,8 @@ const transposeOp = defineOp<readonly [number, number]>({
   name: 'transpose',
   shape: ([x], [i, j]) => swap(x.shape, i, j),
   forward: (_, [x], [i, j]) => ({ of: x, layout: { shape: swap(x.shape, i, j), strides: swap(x.layout.strides, i, j), offset: x.layout.offset } }),
-  backward: (g, _, [i, j]) => [g.transpose(i, j)],
+  batched: true,
+  backward: (g, { batchDims }, [i, j]) => [g.transpose(i + batchDims, j + batchDims)],
 });
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -69,7 +72,8 @@ const expandOp = defineOp<Shape>({
     const strides = shape.map((s, i) => (i < lead || x.shape[i - lead] !== s ? 0 : x.layout.strides[i - lead]));
     return { of: x, layout: { shape, strides, offset: x.layout.offset } };
   },
-  backward: (g, { inputs: [x] }) => [sumTo(g, x.shape)],
+  batched: true,
+  backward: (g, { inputs: [x], batchDims }) => [sumTo(g, x.shape, batchDims)],
 });
 
 /** A broadcast view of `x` with `shape` (-1 keeps a size); size-1 dims repeat without copying. */
@@ -94,7 +98,8 @@ const narrowOp = defineOp<NarrowParams>({
     of: x,
     layout: { shape, strides: x.layout.strides, offset: x.layout.offset + start * x.layout.strides[dim] },
   }),
-  backward: (g, { inputs: [x] }, { dim, start }) => [apply(padOp, [g], { dim, start, size: x.shape[dim] })],
+  batched: true,
+  backward: (g, { inputs: [x], batchDims }, { dim, start }) => [apply(padOp, [g], { dim: dim + batchDims, start, size: x.shape[dim] })],
 });
 
 /** The inverse of narrow: zeros of size `size` along `dim`, with the input placed at `start`. */
@@ -106,7 +111,8 @@ const padOp = defineOp<{ readonly dim: number; readonly start: number; readonly 
     backend.copy(g.storage, g.layout, out, regionOf(shape, dim, start, g.shape[dim]));
     return out;
   },
-  backward: (gg, { inputs: [g] }, { dim, start }) => [gg.narrow(dim, start, g.shape[dim])],
+  batched: true,
+  backward: (gg, { inputs: [g], batchDims }, { dim, start }) => [gg.narrow(dim + batchDims, start, g.shape[dim])],
 });
 
 /** The layout of a slab [start, start + length) along `dim` of a contiguous tensor of `shape`. */
@@ -145,10 +151,11 @@ const catOp = defineOp<number>({
     }
     return out;
   },
-  backward(g, { inputs, needsGrad }, dim) {
+  batched: true,
+  backward(g, { inputs, needsGrad, batchDims }, dim) {
     let start = 0;
     return inputs.map((t, i) => {
-      const piece = needsGrad[i] ? g.narrow(dim, start, t.shape[dim]) : null;
+      const piece = needsGrad[i] ? g.narrow(dim + batchDims, start, t.shape[dim]) : null;
       start += t.shape[dim];
       return piece;
     });
