@@ -41,19 +41,27 @@ export function manualSeed(seed: number): void {
   generator = new Xoshiro128(seed);
 }
 
+/** A random stream: uniform numbers in [0, 1). */
+export interface Stream {
+  next(): number;
+}
+
+/** A stream of its own from `seed`, or without one, seeded from the manualSeed stream (reproducible under it). */
+export const randomStream = (seed?: number): Stream => new Xoshiro128(seed ?? generator.nextUint32());
+
 /** `n` samples of U(low, high), rounded to float32. */
-export function uniformValues(n: number, low = 0, high = 1): Float32Array {
+export function uniformValues(n: number, low = 0, high = 1, rng: Stream = generator): Float32Array {
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = low + (high - low) * generator.next();
+  for (let i = 0; i < n; i++) out[i] = low + (high - low) * rng.next();
   return out;
 }
 
 /** `n` samples of N(mean, std²) by the Box–Muller transform, rounded to float32. */
-export function normalValues(n: number, mean = 0, std = 1): Float32Array {
+export function normalValues(n: number, mean = 0, std = 1, rng: Stream = generator): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
-    const u1 = 1 - generator.next(); // (0, 1]: log stays finite
-    const u2 = generator.next();
+    const u1 = 1 - rng.next(); // (0, 1]: log stays finite
+    const u2 = rng.next();
     const r = Math.sqrt(-2 * Math.log(u1));
     out[i] = mean + std * r * Math.cos(2 * Math.PI * u2);
     if (i + 1 < n) out[i + 1] = mean + std * r * Math.sin(2 * Math.PI * u2);
@@ -65,8 +73,8 @@ export function normalValues(n: number, mean = 0, std = 1): Float32Array {
  * A uniformly random permutation of 0 … n-1 (Fisher–Yates), drawn from the stream manualSeed
  * sets, or with `seed` from a generator of its own, which leaves that stream untouched.
  */
-export function permutation(n: number, seed?: number): number[] {
-  const rng = seed === undefined ? generator : new Xoshiro128(seed);
+export function permutation(n: number, seed?: number | Stream): number[] {
+  const rng = seed === undefined ? generator : typeof seed === 'number' ? new Xoshiro128(seed) : seed;
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));

@@ -129,7 +129,8 @@ function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, opti
       const g = grads.get(node);
       if (!g || (useful && !useful.has(node))) continue;
       const needsGrad = node.inputs.map((t) => t.requiresGrad && (!useful || useful.has(keyOf(t))));
-      const inputGrads = untracked(() => tidy(() => applyNode(node, g, needsGrad, batchDims)));
+      // A target's node whose inputs lead to no other target has nothing to send on.
+      const inputGrads = needsGrad.some(Boolean) ? untracked(() => tidy(() => applyNode(node, g, needsGrad, batchDims))) : [];
       // A rule may pass `g` itself on, or one tensor to several inputs: give each its own handle.
       const handedOut = new Set<Tensor>([g]);
       node.inputs.forEach((input, i) => {
@@ -161,23 +162,39 @@ function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, opti
   return grads;
 }
 
+/** Adds `g` into leaf.grad (kept outside every tidy scope), taking ownership of `g`. */
+export function accumulateGrad(leaf: Tensor, g: Tensor, createGraph = false): void {
+  const contiguous = g.isContiguous() ? g : g.contiguous();
+  if (contiguous !== g) g.dispose();
+  if (leaf.grad) {
+    const sum = withGradMode(createGraph, () => leaf.grad!.add(contiguous));
+    leaf.grad.dispose();
+    contiguous.dispose();
+    leaf.grad = keep(sum);
+  } else {
+    leaf.grad = keep(contiguous);
+  }
+}
+
 /** Accumulates d(output)/d(leaf) into every leaf's .grad (like torch's Tensor.backward). */
 export function backward(output: Tensor, gradOutput?: Tensor, options: Omit<GradOptions, 'gradOutputs' | 'allowUnused' | 'isGradsBatched'> = {}): void {
   const grads = run([output], null, { ...options, gradOutputs: gradOutput });
-  for (const [key, g] of grads) {
-    if (key instanceof GradNode) continue;
-    const leaf = key;
-    const contiguous = g.isContiguous() ? g : g.contiguous();
-    if (contiguous !== g) g.dispose();
-    if (leaf.grad) {
-      const sum = withGradMode(options.createGraph ?? false, () => leaf.grad!.add(contiguous));
-      leaf.grad.dispose();
-      contiguous.dispose();
-      leaf.grad = keep(sum);
-    } else {
-      leaf.grad = keep(contiguous);
-    }
+  for (const [key, g] of grads) if (!(key instanceof GradNode)) accumulateGrad(key, g, options.createGraph);
+}
+
+/** The leaves with requiresGrad that `outputs` depend on, not looking behind the tensors in `stopAt`. */
+export function leavesOf(outputs: readonly Tensor[], stopAt: readonly Tensor[] = []): Tensor[] {
+  const seen = new Set<Key>(stopAt.map(keyOf));
+  const leaves: Tensor[] = [];
+  const stack = outputs.filter((t) => t.requiresGrad).map(keyOf);
+  while (stack.length) {
+    const key = stack.pop()!;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (!(key instanceof GradNode)) leaves.push(key);
+    else for (const t of key.inputs) if (t.requiresGrad) stack.push(keyOf(t));
   }
+  return leaves;
 }
 
 /** Gradients of `outputs` with respect to `inputs` (like torch.autograd.grad); .grad is untouched. */

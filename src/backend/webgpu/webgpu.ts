@@ -29,6 +29,9 @@ export interface WebGpuStats {
   /** Compute dispatches recorded since creation. */
   readonly dispatches: number;
   readonly submits: number;
+  /** Reads back to the host (read calls), and the bytes they copied. */
+  readonly readbacks: number;
+  readonly readbackBytes: number;
   /** GPU buffers ever created for storages (slabs and dedicated ones) and readback (steady state: no growth). */
   readonly buffersCreated: number;
   /** GPU buffers not destroyed yet. */
@@ -71,6 +74,8 @@ export class WebGpuBackend implements Backend {
   private liveStorages = 0;
   private liveBytes = 0;
   private bindGroupsCreated = 0;
+  private readbacks = 0;
+  private readbackBytes = 0;
   private readonly context: KernelContext = {
     kernel: (spec: KernelVariant) => this.pipelines.get(spec),
     dispatch: (kernel, params, storages, grid) => this.dispatch(kernel, params, storages, grid),
@@ -104,6 +109,8 @@ export class WebGpuBackend implements Backend {
     return {
       dispatches: this.queue.dispatches,
       submits: this.queue.submits,
+      readbacks: this.readbacks,
+      readbackBytes: this.readbackBytes,
       buffersCreated: this.storages.buffersCreated + this.stagingPool.buffersCreated,
       buffersAlive: this.storages.buffersAlive + this.stagingPool.buffersCreated - this.stagingPool.buffersDestroyed,
       pooledBytes: this.storages.pooledBytes + this.stagingPool.pooledBytes,
@@ -141,6 +148,8 @@ export class WebGpuBackend implements Backend {
     this.ready();
     const source = asWebGpuStorage(storage);
     const bytes = source.length * 4;
+    this.readbacks++;
+    this.readbackBytes += bytes;
     if (bytes === 0) {
       await this.flush();
       return new Float32Array(0);
