@@ -95,21 +95,29 @@ function applyNode(node: GradNode, g: Tensor, needsGrad: readonly boolean[], bat
   return needsGrad.map((_, i) => (each[0][i] ? stack(each.map((grads) => grads[i]!)) : null));
 }
 
+interface RunOptions extends GradOptions {
+  /** Output t's seed is ones in batch row t of T = outputs.length (the rows of a Jacobian, see jacobianRows). */
+  rowSeeds?: boolean;
+}
+
 /**
  * Runs the backward pass from `outputs`. With `targets`, returns their gradients and touches no
  * .grad; without, accumulates into every leaf's .grad.
  */
-function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, options: GradOptions): Map<Key, Tensor> {
+function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, options: RunOptions): Map<Key, Tensor> {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  const batchDims = options.isGradsBatched ? 1 : 0;
-  const seeds = seedGrads(outputs, options.gradOutputs, batchDims === 1);
-  const givenSeeds: readonly unknown[] = options.gradOutputs === undefined ? [] : [options.gradOutputs].flat();
+  const batchDims = options.isGradsBatched || options.rowSeeds ? 1 : 0;
+  const seeds = options.rowSeeds ? outputs.map((out) => out.onesLike()) : seedGrads(outputs, options.gradOutputs, batchDims === 1);
+  const givenSeeds: readonly unknown[] = options.gradOutputs === undefined || options.rowSeeds ? [] : [options.gradOutputs].flat();
   const order = reverseTopological(outputs.map(keyOf));
   const targetKeys = targets && new Set(targets.map(keyOf));
   const useful = targetKeys ? leadingTo(order, targetKeys) : null;
   const grads = new Map<Key, Tensor>();
   const owned = new Set<Tensor>();
+  // With row seeds, a gradient that only one batch row reaches stays unbatched, filed under its row
+  // (a task's head is walked once, not T times); where rows meet they become one [T, ...] gradient.
+  const rowGrads = new Map<Key, Map<number, Tensor>>();
 
   const accumulate = (key: Key, g: Tensor) => {
     const prior = grads.get(key);
@@ -119,38 +127,80 @@ function run(outputs: readonly Tensor[], targets: readonly Tensor[] | null, opti
     grads.set(key, sum);
     if (prior || owned.has(g)) owned.add(sum);
   };
+  const accumulateRow = (key: Key, row: number, g: Tensor) => {
+    const rows = rowGrads.get(key) ?? new Map<number, Tensor>();
+    rowGrads.set(key, rows);
+    const prior = rows.get(row);
+    rows.set(row, prior ? prior.add(g) : g);
+    if (prior) [prior, g].forEach((t) => t.dispose());
+  };
+  /** Folds a key's separate rows into its batched gradient (zeros for the rows that never reached it). */
+  const densify = (key: Key) => {
+    const rows = rowGrads.get(key);
+    if (!rows) return;
+    rowGrads.delete(key);
+    const dense = untracked(() =>
+      tidy(() => {
+        const zero = rows.size < outputs.length ? rows.values().next().value!.zerosLike() : null;
+        return stack(Array.from({ length: outputs.length }, (_, r) => rows.get(r) ?? zero!));
+      }),
+    );
+    rows.forEach((t) => t.dispose());
+    owned.add(dense);
+    accumulate(key, dense);
+  };
+
+  /** Applies `node`'s rule to `g` and hands each input its gradient (`batch`: the dense batch dims, or 0 for row `row`). */
+  const propagate = (node: GradNode, g: Tensor, batch: number, row: number | null) => {
+    const needsGrad = node.inputs.map((t) => t.requiresGrad && (!useful || useful.has(keyOf(t))));
+    // A target's node whose inputs lead to no other target has nothing to send on.
+    const inputGrads = needsGrad.some(Boolean) ? untracked(() => tidy(() => applyNode(node, g, needsGrad, batch))) : [];
+    // A rule may pass `g` itself on, or one tensor to several inputs: give each its own handle.
+    const handedOut = new Set<Tensor>([g]);
+    node.inputs.forEach((input, i) => {
+      let ig = inputGrads[i];
+      if (!needsGrad[i] || !ig) return;
+      const expected = [...g.shape.slice(0, batch), ...input.shape];
+      if (!sameShape(ig.shape, expected)) {
+        throw new Error(`backward of '${node.name}': input ${i} got a gradient ${formatShape(ig.shape)}, expected ${formatShape(expected)} (a bug in the op's backward rule)`);
+      }
+      if (handedOut.has(ig)) ig = ig.alias();
+      handedOut.add(ig);
+      owned.add(ig);
+      if (row === null) accumulate(keyOf(input), ig);
+      else accumulateRow(keyOf(input), row, ig);
+    });
+  };
 
   const walk = () => {
     outputs.forEach((out, i) => {
+      if (options.rowSeeds) return accumulateRow(keyOf(out), i, seeds[i]);
       if (!givenSeeds.includes(seeds[i])) owned.add(seeds[i]);
       accumulate(keyOf(out), seeds[i]);
     });
     for (const node of order) {
+      if (useful && !useful.has(node)) continue;
+      const rows = rowGrads.get(node);
+      if (rows && (rows.size > 1 || grads.has(node))) densify(node);
+      const single = rowGrads.get(node);
       const g = grads.get(node);
-      if (!g || (useful && !useful.has(node))) continue;
-      const needsGrad = node.inputs.map((t) => t.requiresGrad && (!useful || useful.has(keyOf(t))));
-      // A target's node whose inputs lead to no other target has nothing to send on.
-      const inputGrads = needsGrad.some(Boolean) ? untracked(() => tidy(() => applyNode(node, g, needsGrad, batchDims))) : [];
-      // A rule may pass `g` itself on, or one tensor to several inputs: give each its own handle.
-      const handedOut = new Set<Tensor>([g]);
-      node.inputs.forEach((input, i) => {
-        let ig = inputGrads[i];
-        if (!needsGrad[i] || !ig) return;
-        const expected = [...g.shape.slice(0, batchDims), ...input.shape];
-        if (!sameShape(ig.shape, expected)) {
-          throw new Error(`backward of '${node.name}': input ${i} got a gradient ${formatShape(ig.shape)}, expected ${formatShape(expected)} (a bug in the op's backward rule)`);
+      if (single) {
+        const [[row, gRow]] = single;
+        propagate(node, gRow, 0, row);
+        if (!targetKeys?.has(node)) {
+          rowGrads.delete(node);
+          gRow.dispose();
         }
-        if (handedOut.has(ig)) ig = ig.alias();
-        handedOut.add(ig);
-        owned.add(ig);
-        accumulate(keyOf(input), ig);
-      });
-      if (!targetKeys?.has(node)) {
-        grads.delete(node);
-        if (owned.has(g)) g.dispose();
+      } else if (g) {
+        propagate(node, g, batchDims, null);
+        if (!targetKeys?.has(node)) {
+          grads.delete(node);
+          if (owned.has(g)) g.dispose();
+        }
       }
       if (!retainGraph) node.release();
     }
+    for (const key of [...rowGrads.keys()]) densify(key);
   };
 
   order.forEach((n) => n.retain()); // a node freed mid-walk must not cascade into ones not yet visited
@@ -200,18 +250,34 @@ export function leavesOf(outputs: readonly Tensor[], stopAt: readonly Tensor[] =
 /** Gradients of `outputs` with respect to `inputs` (like torch.autograd.grad); .grad is untouched. */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): Tensor[] {
   checkOptions('grad', options, ['gradOutputs', 'createGraph', 'retainGraph', 'allowUnused', 'isGradsBatched']);
+  const batch = options.isGradsBatched ? [options.gradOutputs].flat()[0]?.shape[0] : undefined;
+  return gradients('grad', outputs, inputs, options, batch);
+}
+
+/**
+ * The rows of a Jacobian in one backward pass: for each input, a [T, ...input.shape] tensor whose
+ * row t is the gradient of outputs[t] (of its sum, for a tensor). Each output's part of the graph
+ * is walked once, unbatched, until it meets another's; from there on the T rows go batched.
+ */
+export function jacobianRows(outputs: readonly Tensor[], inputs: readonly Tensor[], options: Pick<GradOptions, 'createGraph' | 'retainGraph' | 'allowUnused'> = {}): Tensor[] {
+  return gradients('jacobian', outputs, inputs, { ...options, rowSeeds: true }, outputs.length);
+}
+
+function gradients(op: string, outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: RunOptions, batch: number | undefined): Tensor[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? inputs : [inputs as Tensor];
   ins.forEach((t, i) => {
-    if (!t.requiresGrad) throw new Error(`grad: input ${i} ${formatShape(t.shape)} does not require grad`);
+    if (!t.requiresGrad) throw new Error(`${op}: input ${i} ${formatShape(t.shape)} does not require grad`);
+  });
+  outs.forEach((t, i) => {
+    if (options.rowSeeds && !t.requiresGrad) throw new Error(`${op}: output ${i} ${formatShape(t.shape)} does not require grad (no input with requiresGrad was used)`);
   });
   const grads = run(outs, ins, options);
-  const batch = options.isGradsBatched ? [options.gradOutputs].flat()[0]!.shape[0] : undefined;
   return ins.map((t, i) => {
     const g = grads.get(keyOf(t));
     if (g) return track(g);
     if (!options.allowUnused) {
-      throw new Error(`grad: input ${i} ${formatShape(t.shape)} was not used to compute the outputs; pass { allowUnused: true } to get zeros for it`);
+      throw new Error(`${op}: input ${i} ${formatShape(t.shape)} was not used to compute the outputs; pass { allowUnused: true } to get zeros for it`);
     }
     return batch === undefined ? t.zerosLike() : tidy(() => t.zerosLike().expand([batch, ...t.shape]).contiguous());
   });

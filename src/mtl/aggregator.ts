@@ -31,7 +31,7 @@ export function checkJacobian(op: string, jacobian: unknown): Tensor {
 
 /** The Gramian J·Jᵀ of a [T, P] Jacobian, read back in float64; rows with a non-finite gradient are named. */
 async function readGramian(op: string, J: Tensor): Promise<Matrix> {
-  const G = noGrad(() => J.matmul(J.T));
+  const G = noGrad(() => tidy(() => J.matmul(J.T)));
   const values = await G.data();
   G.dispose();
   const T = J.shape[0];

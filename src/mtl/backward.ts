@@ -1,14 +1,14 @@
 // mtl.backward, TorchJD's mtl_backward: the shared parameters get an aggregate of the tasks'
 // gradients (their Jacobian, from one batched backward), every other parameter the gradient of the
 // losses that use it (for a task's own head, that task's gradient). Then optimizer.step() as usual.
-import { accumulateGrad, grad, leavesOf } from '../autograd/engine.js';
+import { accumulateGrad, grad, jacobianRows, leavesOf } from '../autograd/engine.js';
 import { checkOptions, checkTensor, describe } from '../check.js';
 import { tidy } from '../memory.js';
 import { Module } from '../nn/module.js';
 import { formatShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { Aggregator } from './aggregator.js';
-import { flattenJacobian, identitySeeds, stackLosses } from './jacobian.js';
+import { flattenJacobian, taskLosses } from './jacobian.js';
 
 export interface MtlBackwardOptions {
   /** The parameters every task shares (a module: its parameters()); their .grad gets the aggregate. */
@@ -47,15 +47,15 @@ export async function backward(losses: readonly Tensor[] | Tensor, options: MtlB
   });
   const features = feats === undefined ? [] : tensors(op, 'features', feats);
   const J = tidy(() => {
-    const L = stackLosses(op, losses);
+    const L = taskLosses(op, losses);
     const isShared = new Set(shared.map((p) => p.leaf));
-    const others = leavesOf([L], features).filter((leaf) => !isShared.has(leaf));
+    const others = leavesOf(L, features).filter((leaf) => !isShared.has(leaf));
     if (features.length > 0) {
-      const direct = leavesOf([L], features).filter((leaf) => isShared.has(leaf));
+      const direct = leavesOf(L, features).filter((leaf) => isShared.has(leaf));
       if (direct.length > 0) throw new Error(`${op}: ${direct.length} shared parameter(s) (e.g. ${formatShape(direct[0].shape)}) reach the losses other than through features; pass every path's tensor as features, or omit features`);
     }
     const first = features.length > 0 ? features : shared;
-    const grads = grad(L, [...first, ...others], { gradOutputs: identitySeeds(L.shape[0], L.device), isGradsBatched: true, allowUnused: true, retainGraph: features.length > 0 || retainGraph });
+    const grads = jacobianRows(L, [...first, ...others], { allowUnused: true, retainGraph: features.length > 0 || retainGraph });
     others.forEach((leaf, i) => accumulateGrad(leaf, grads[first.length + i].sum(0)));
     const jacobians = features.length > 0 ? grad(features, shared, { gradOutputs: grads.slice(0, features.length), isGradsBatched: true, allowUnused: true, retainGraph }) : grads.slice(0, shared.length);
     return flattenJacobian(jacobians);
