@@ -1,6 +1,7 @@
-// mtl.backward, TorchJD's mtl_backward: the shared parameters get an aggregate of the tasks'
-// gradients (their Jacobian, from one batched backward), every other parameter the gradient of the
-// losses that use it (for a task's own head, that task's gradient). Then optimizer.step() as usual.
+// mtl.backward, TorchJD's mtl_backward and LibMTL's AbsWeighting.backward in one: the shared
+// parameters get an aggregate of the tasks' gradients (their Jacobian, from one backward pass) or a
+// loss weighting's gradient, every other parameter the gradient of the losses that use it (for a
+// task's own head, that task's gradient). Then optimizer.step() as usual.
 import { accumulateGrad, grad, jacobianRows, leavesOf } from '../autograd/engine.js';
 import { checkOptions, checkTensor, describe } from '../check.js';
 import { tidy } from '../memory.js';
@@ -9,9 +10,10 @@ import { formatShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { Aggregator } from './aggregator.js';
 import { flattenJacobian, taskLosses } from './jacobian.js';
+import { Weighting, type TaskProblem } from './weighting/weighting.js';
 
 export interface MtlBackwardOptions {
-  /** The parameters every task shares (a module: its parameters()); their .grad gets the aggregate. */
+  /** The parameters every task shares (a module: its parameters()); their .grad gets the update. */
   shared: readonly Tensor[] | Module;
   /**
    * The shared representation the task heads read. With it, each task's gradient with respect to
@@ -19,14 +21,16 @@ export interface MtlBackwardOptions {
    * from the features (the shared parameters must reach the losses only through them).
    */
   features?: Tensor | readonly Tensor[];
-  /** Turns the [T, P] Jacobian of the shared parameters into their update direction. */
-  aggregator: Aggregator;
+  /** Turns the [T, P] Jacobian of the shared parameters into their update direction (mtl.aggregators). */
+  aggregator?: Aggregator;
+  /** Or: weights the losses (mtl.weighting); exactly one of aggregator and weighting. */
+  weighting?: Weighting;
   /** Keep the graph for another backward (default: freed). */
   retainGraph?: boolean;
 }
 
 export interface MtlBackwardResult {
-  /** The aggregator's per-task weights, where it defines them. */
+  /** The per-task weights used, where the method defines them and has them on the host (else null). */
   weights: number[] | null;
 }
 
@@ -36,43 +40,65 @@ function tensors(op: string, what: string, value: unknown): Tensor[] {
   return list.map((t: unknown, i: number) => checkTensor(op, `${what}[${i}]`, t));
 }
 
-/** Accumulates into .grad: the aggregated Jacobian for `shared`, the plain gradient for every other parameter the losses use. */
+/**
+ * The [T, P] Jacobian of `losses` (default: the problem's) with respect to the shared parameters;
+ * every other parameter the losses reach, but those in `exclude` (a weighting's own), gets Σₜ of
+ * its gradients added to its .grad (detached).
+ */
+export function sharedJacobian(problem: TaskProblem, losses: readonly Tensor[] = problem.losses, { createGraph = false, exclude = [] as readonly Tensor[] } = {}): Tensor {
+  const { op, shared, features, retainGraph } = problem;
+  return tidy(() => {
+    const isShared = new Set(shared.map((p) => p.leaf));
+    const reached = leavesOf(losses, features);
+    const excluded = new Set(exclude.map((p) => p.leaf));
+    const others = reached.filter((leaf) => !isShared.has(leaf) && !excluded.has(leaf));
+    const direct = features.length > 0 && reached.find((leaf) => isShared.has(leaf));
+    if (direct) {
+      throw new Error(`${op}: a shared parameter ${formatShape(direct.shape)} reaches the losses other than through features; pass every path's tensor as features, or omit features`);
+    }
+    const first = features.length > 0 ? features : shared;
+    const grads = jacobianRows(losses, [...first, ...others], { allowUnused: true, createGraph, retainGraph: features.length > 0 || retainGraph || createGraph });
+    others.forEach((leaf, i) => accumulateGrad(leaf, grads[first.length + i].sum(0).detach()));
+    const jacobians = features.length > 0 ? grad(features, shared, { gradOutputs: grads.slice(0, features.length), isGradsBatched: true, allowUnused: true, retainGraph: retainGraph || createGraph, createGraph }) : grads.slice(0, shared.length);
+    return flattenJacobian(jacobians);
+  });
+}
+
+/** Adds the [P] `direction` into the shared parameters' .grad, in their order. */
+export function addToShared(shared: readonly Tensor[], direction: Tensor): void {
+  tidy(() => {
+    let offset = 0;
+    for (const p of shared) {
+      const n = sizeOf(p.shape);
+      accumulateGrad(p, direction.narrow(0, offset, n).reshape(p.shape).detach());
+      offset += n;
+    }
+  });
+}
+
+/** Accumulates into .grad: the aggregated Jacobian (or the weighting's gradient) for `shared`, the plain gradient for every other parameter the losses use. */
 export async function backward(losses: readonly Tensor[] | Tensor, options: MtlBackwardOptions): Promise<MtlBackwardResult> {
   const op = 'mtl.backward';
-  const { shared: given, features: feats, aggregator, retainGraph = false } = checkOptions(op, options, ['shared', 'features', 'aggregator', 'retainGraph']);
-  if (!(aggregator instanceof Aggregator)) throw new Error(`${op}: aggregator must be one of mtl.aggregators (new mtl.aggregators.UPGrad(), …), got ${describe(aggregator)}`);
+  const { shared: given, features: feats, aggregator, weighting, retainGraph = false } = checkOptions(op, options, ['shared', 'features', 'aggregator', 'weighting', 'retainGraph']);
+  const method = aggregator ?? weighting;
+  if ((aggregator === undefined) === (weighting === undefined) || !(method instanceof Aggregator || method instanceof Weighting)) {
+    throw new Error(
+      `${op}: pass exactly one of aggregator (one of mtl.aggregators, e.g. new mtl.aggregators.UPGrad()) and weighting (one of mtl.weighting, e.g. new mtl.weighting.GradNorm()), got aggregator ${describe(aggregator)} and weighting ${describe(weighting)}`,
+    );
+  }
   const shared = tensors(op, 'shared', given);
   shared.forEach((p, i) => {
     if (!p.requiresGrad || p.gradFn) throw new Error(`${op}: shared[${i}] ${formatShape(p.shape)} must be a parameter (a leaf with requiresGrad)`);
   });
-  const features = feats === undefined ? [] : tensors(op, 'features', feats);
-  const J = tidy(() => {
-    const L = taskLosses(op, losses);
-    const isShared = new Set(shared.map((p) => p.leaf));
-    const others = leavesOf(L, features).filter((leaf) => !isShared.has(leaf));
-    if (features.length > 0) {
-      const direct = leavesOf(L, features).filter((leaf) => isShared.has(leaf));
-      if (direct.length > 0) throw new Error(`${op}: ${direct.length} shared parameter(s) (e.g. ${formatShape(direct[0].shape)}) reach the losses other than through features; pass every path's tensor as features, or omit features`);
-    }
-    const first = features.length > 0 ? features : shared;
-    const grads = jacobianRows(L, [...first, ...others], { allowUnused: true, retainGraph: features.length > 0 || retainGraph });
-    others.forEach((leaf, i) => accumulateGrad(leaf, grads[first.length + i].sum(0)));
-    const jacobians = features.length > 0 ? grad(features, shared, { gradOutputs: grads.slice(0, features.length), isGradsBatched: true, allowUnused: true, retainGraph }) : grads.slice(0, shared.length);
-    return flattenJacobian(jacobians);
-  });
+  const problem: TaskProblem = { op, losses: taskLosses(op, losses), shared, features: feats === undefined ? [] : tensors(op, 'features', feats), retainGraph };
+  if (method instanceof Weighting) return { weights: await method.backward(problem) };
+  const J = sharedJacobian(problem);
   try {
-    const direction = await aggregator.aggregate(J);
-    tidy(() => {
-      let offset = 0;
-      for (const p of shared) {
-        const n = sizeOf(p.shape);
-        accumulateGrad(p, direction.narrow(0, offset, n).reshape(p.shape));
-        offset += n;
-      }
-      direction.dispose();
-    });
+    const direction = await method.aggregate(J);
+    addToShared(shared, direction);
+    direction.dispose();
   } finally {
     J.dispose();
   }
-  return { weights: aggregator.lastWeights };
+  return { weights: method.lastWeights };
 }

@@ -3,3 +3,4 @@
 export { jacobian, flattenJacobian, type JacobianOptions } from './jacobian.js';
 export { backward, type MtlBackwardOptions, type MtlBackwardResult } from './backward.js';
 export * as aggregators from './aggregators/index.js';
+export * as weighting from './weighting/index.js';
