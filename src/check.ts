@@ -75,3 +75,13 @@ export function sizesArg(op: string, args: readonly unknown[]): readonly number[
   if (sizes.every((s) => typeof s === 'number')) return sizes as number[];
   throw new Error(`${op}: expects the sizes as numbers, ${op}(2, 3), or one array of them, ${op}([2, 3]); got (${args.map(describe).join(', ')})`);
 }
+
+/** A checked numeric option: finite, ≥ min (or > min when `open`), and an integer where asked. */
+export function numberOption(op: string, name: string, value: unknown, min: number, { open = false, integer = false, max = Infinity } = {}): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (open ? value > min : value >= min) && value <= max && (!integer || Number.isInteger(value));
+  if (!ok) {
+    const range = `${open ? '>' : '≥'} ${min}${max < Infinity ? ` and ≤ ${max}` : ''}`;
+    throw new Error(`${op}: ${name} must be a finite ${integer ? 'integer' : 'number'} ${range}, got ${describe(value)}`);
+  }
+  return value as number;
+}

@@ -1,1 +1,3 @@
 export { HardSharingNet, MultiTaskNet, OneShotNet, SharedParameterNet, type MultiTaskOutput, type SharedParameterNetOptions } from './multitask.js';
+export { CrossStitchNet, type CrossStitchOptions } from './cross-stitch.js';
+export { CGC, MMoE, PLE, type CgcOptions, type ExpertOptions } from './experts.js';

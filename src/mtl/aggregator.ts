@@ -92,16 +92,6 @@ export function normalizeGramian(G: Matrix, eps: number): Matrix {
 /** G + eps·I: positive definite despite rounding (TorchJD's regularize). */
 export const regularizeGramian = (G: Matrix, eps: number): Matrix => G.map((row, i) => row.map((v, j) => (i === j ? v + eps : v)));
 
-/** A checked numeric option: finite, ≥ min (or > min when `open`), and an integer where asked. */
-export function numberOption(op: string, name: string, value: unknown, min: number, { open = false, integer = false, max = Infinity } = {}): number {
-  const ok = typeof value === 'number' && Number.isFinite(value) && (open ? value > min : value >= min) && value <= max && (!integer || Number.isInteger(value));
-  if (!ok) {
-    const range = `${open ? '>' : '≥'} ${min}${max < Infinity ? ` and ≤ ${max}` : ''}`;
-    throw new Error(`${op}: ${name} must be a finite ${integer ? 'integer' : 'number'} ${range}, got ${describe(value)}`);
-  }
-  return value as number;
-}
-
 /** A preference vector over the tasks (weights given to the rows), checked against T. */
 export function preference(op: string, prefVector: readonly number[] | undefined, T: number, fallback: number): number[] {
   if (prefVector === undefined) return new Array<number>(T).fill(fallback);

@@ -2,8 +2,8 @@
 // (Désidéri 2012; Sener & Koltun 2018), CAGrad (Liu et al. 2021), IMTL-G (Liu et al. 2021),
 // Aligned-MTL (Senushkin et al. 2023), ConFIG (Liu et al. 2024) and Nash-MTL (Navon et al. 2022).
 // Each is a weighting of the rows computed from the Gramian, in float64.
-import { checkOptions } from '../../check.js';
-import { normalizeGramian, numberOption, preference, WeightedAggregator } from '../aggregator.js';
+import { checkOptions, numberOption } from '../../check.js';
+import { normalizeGramian, preference, WeightedAggregator } from '../aggregator.js';
 import { dot, matVec, pinvSymmetric, projectSimplex, solve, symmetricEigen, type Matrix } from '../linalg.js';
 
 /** float32's machine epsilon: TorchJD's tolerances are those of float32 tensors. */

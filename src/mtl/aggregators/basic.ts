@@ -2,12 +2,12 @@
 // combination, TorchJD's Random: softmax of normal draws) and GradDrop (a random sign per
 // coordinate, Chen et al. 2020).
 import { noGrad } from '../../autograd/node.js';
-import { checkOptions } from '../../check.js';
+import { checkOptions, numberOption } from '../../check.js';
 import { tensor } from '../../creation.js';
 import { tidy } from '../../memory.js';
 import { normalValues, randomStream, uniformValues, type Stream } from '../../random.js';
 import type { Tensor } from '../../tensor.js';
-import { Aggregator, checkJacobian, numberOption, WeightedAggregator } from '../aggregator.js';
+import { Aggregator, checkJacobian, WeightedAggregator } from '../aggregator.js';
 import type { Matrix } from '../linalg.js';
 
 /** The average of the tasks' gradients: plain gradient descent on the mean loss. */

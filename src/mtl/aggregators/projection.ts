@@ -2,9 +2,9 @@
 // the dual cone {d : J·d ≥ 0}: by their Proposition 1 the projection of Jᵀu is Jᵀv with
 // v = argmin vᵀGv subject to v ≥ u, a small QP over the Gramian. PCGrad (Yu et al. 2020) and
 // GradVac (Wang et al. 2021) adjust each gradient against the others in a random order.
-import { checkOptions } from '../../check.js';
+import { checkOptions, numberOption } from '../../check.js';
 import { permutation, randomStream, type Stream } from '../../random.js';
-import { normalizeGramian, numberOption, preference, regularizeGramian, WeightedAggregator } from '../aggregator.js';
+import { normalizeGramian, preference, regularizeGramian, WeightedAggregator } from '../aggregator.js';
 import { matVec, nonnegativeQp, type Matrix } from '../linalg.js';
 
 /** The weights v of the projection of Jᵀu onto the dual cone of J's rows: argmin vᵀGv, v ≥ u. */

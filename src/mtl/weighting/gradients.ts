@@ -2,13 +2,12 @@
 // that equalise the gradient norms' training rates, through the gradient of the gradient norms (a
 // second-order use of createGraph); DB-MTL (Lin et al. 2023) balances log-loss gradients by norm.
 import { accumulateGrad, grad } from '../../autograd/engine.js';
-import { checkOptions } from '../../check.js';
+import { checkOptions, numberOption } from '../../check.js';
 import { ones } from '../../creation.js';
 import { keep, tidy } from '../../memory.js';
 import { Parameter } from '../../nn/module.js';
 import { stack } from '../../ops/dims.js';
 import type { Tensor } from '../../tensor.js';
-import { numberOption } from '../aggregator.js';
 import { addToShared, sharedJacobian } from '../backward.js';
 import { checkTaskCount, taskCount, Weighting, type TaskProblem } from './weighting.js';
 

@@ -2,14 +2,13 @@
 // learned log-variances), RLW (Lin et al. 2021, random weights each step), GLS (Chennupati et al.
 // 2019, the geometric mean) and DWA (Liu et al. 2019, the rate each loss fell at over the last two
 // epochs). LibMTL's definitions and defaults.
-import { checkOptions } from '../../check.js';
+import { checkOptions, numberOption } from '../../check.js';
 import { full, tensor } from '../../creation.js';
 import { keep, tidy } from '../../memory.js';
 import { Parameter } from '../../nn/module.js';
 import { stack } from '../../ops/dims.js';
 import { normalValues, randomStream, type Stream } from '../../random.js';
 import type { Tensor } from '../../tensor.js';
-import { numberOption } from '../aggregator.js';
 import { checkTaskCount, LossWeighting, taskCount } from './weighting.js';
 
 const softmax = (z: readonly number[]): number[] => {

@@ -2,9 +2,8 @@
 // every parameter's gradient; the scalar ones by weighting the losses into one backward, the
 // gradient ones (GradNorm, DB-MTL) from the shared parameters' Jacobian.
 import { backward as backwardOf } from '../../autograd/engine.js';
-import { checkOptions } from '../../check.js';
+import { checkOptions, numberOption } from '../../check.js';
 import type { Tensor } from '../../tensor.js';
-import { numberOption } from '../aggregator.js';
 
 /** One step's problem, as mtl.backward hands it to a weighting. */
 export interface TaskProblem {
