@@ -1,6 +1,6 @@
 // The main job: the article's experiments as functions (CPU and WebGPU), the article's loss bugs,
 // and the built CLI end to end (outputs on disk, exit codes).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +120,30 @@ describe('the built CLI (dist/cli/main.js)', () => {
     }
   }, 120_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  const mtl = (args: string[]) => spawnSync(process.execPath, [cli, 'mtl', ...args], { encoding: 'utf8' });
+
+  test('mtl --task toy writes each method its trajectories.csv and .svg and says where each start ended', () => {
+    const result = mtl(['--method', 'UPGrad,MGDA', '--steps', '200', '--lr', '0.05', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/start 3 \(9, 9\) → \(.*\): f1 .*, gap .* — (not )?on the Pareto set/);
+    for (const method of ['UPGrad', 'MGDA']) {
+      const csv = readFileSync(join(out, 'mtl-toy', method, 'trajectories.csv'), 'utf8').trim().split('\n');
+      expect(csv[0]).toBe('step,start,x1,x2');
+      expect(csv).toHaveLength(1 + 3 * 201);
+      expect(csv[1]).toBe('0,0,-8.500000,7.500000');
+      expect(readFileSync(join(out, 'mtl-toy', method, 'trajectories.svg'), 'utf8')).toMatch(/^<svg[\s\S]*CAGrad toy, [A-Za-z]+: Adam lr 0\.05, 200 steps[\s\S]*<\/svg>$/);
+    }
+  }, 300_000);
+
+  test('mtl: bad flags exit 2 naming the flag and the choices', () => {
+    const unknown = mtl(['--method', 'Foo']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/--method must be one of EW, Sum, UPGrad.*got 'Foo'/);
+    expect(mtl(['--method', 'UPGrad', '--task', 'cifar']).stderr).toMatch(/--task must be one of toy, got 'cifar'/);
+    expect(mtl(['--method', 'UPGrad', '--steps', '-3']).stderr).toMatch(/--steps must be an integer ≥ 1, got '-3'/);
+    expect(mtl(['--help']).stdout).toMatch(/Usage: webgrad-train mtl --method NAME/);
+  });
 
   test('runs both experiments on the CPU: prints device, final losses, steps/s; writes CSV and SVG', async () => {
     const { code, stdout, stderr } = await runCli(['--epochs', '30', '--device', 'cpu', '--out', out]);

@@ -158,7 +158,7 @@ describe.each(Object.keys(builders))('%s', (name) => {
 });
 
 test('MMoE with mtl.backward: the experts are shared, through the features or not, the same update', async () => {
-  const grads = [];
+  const grads: Float32Array[][] = [];
   for (const withFeatures of [false, true]) {
     await init({ backend: 'reference' });
     manualSeed(9);

@@ -2,14 +2,14 @@
 // webgrad-train (npm start): runs the article's two experiments on the best device found, with a
 // progress bar, then prints each task's final loss, steps per second and the device, and writes
 // <out>/<experiment>/losses.csv and losses.svg.
-import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NO_ADAPTER_MESSAGE } from '../backend/webgpu/device.js';
 import { init, type BackendChoice } from '../index.js';
 import { multiTaskBytes, trainMultiTask, trainOneShot, type LossHistory, type TrainOptions } from './experiments.js';
+import { attachNegativeNumbers, integerAtLeast, positiveNumber, prepareOutput, UsageError } from './args.js';
+import { mtlMain } from './mtl.js';
 import { ProgressBar } from './progress.js';
 import { writeReport } from './report.js';
 
@@ -27,9 +27,12 @@ Options:
   --hidden N    MultiTaskNet hidden size (default 5)
   --tasks N     MultiTaskNet task count (default 3)
   --out DIR     output folder (default runs)
-  -h, --help    print this help`;
+  -h, --help    print this help
+
+  webgrad-train mtl --method NAME [--task toy]   multi-task reproductions (see webgrad-train mtl --help)`;
 
 const DEVICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu', 'reference'];
+const NUMERIC_FLAGS = new Set(['--epochs', '--lr', '--seed', '--hidden', '--tasks']);
 
 interface Options {
   epochs: number;
@@ -41,39 +44,11 @@ interface Options {
   out: string;
 }
 
-/** A mistake in the command line, found before training: reported with a pointer to --help, exit code 2. */
-class UsageError extends Error {}
-
-const NUMERIC_FLAGS = new Set(['--epochs', '--lr', '--seed', '--hidden', '--tasks']);
-
-/** A decimal number as typed on a command line: 3, -3, 0.5, .5, 1e9. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-/** A value that starts like a negative number (-3, -.5, -Infinity), not like an option. */
-const NEGATIVE_NUMBER = /^-(\d|\.\d|infinity$)/i;
-
-/**
- * `--epochs -3` as `--epochs=-3`: parseArgs takes a value that starts with a dash for a forgotten
- * value ("argument is ambiguous"), so a negative number would never reach the range checks.
- */
-function attachNegativeNumbers(args: readonly string[]): string[] {
-  const joined: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const next = args[i + 1];
-    if (NUMERIC_FLAGS.has(args[i]) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
-      joined.push(`${args[i]}=${next}`);
-      i++;
-    } else {
-      joined.push(args[i]);
-    }
-  }
-  return joined;
-}
-
 function parseOptions(args: string[]): Options | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
-      args: attachNegativeNumbers(args),
+      args: attachNegativeNumbers(args, NUMERIC_FLAGS),
       options: {
         epochs: { type: 'string', default: '1000' },
         lr: { type: 'string', default: '0.001' },
@@ -102,21 +77,6 @@ function parseOptions(args: string[]): Options | 'help' {
   };
 }
 
-/** The number `text` spells in decimal, or NaN (for '', '0x10', 'Infinity', '1,000' …). */
-const decimal = (text: string): number => (DECIMAL.test(text.trim()) ? Number(text) : NaN);
-
-function integerAtLeast(flag: string, text: string, min: number): number {
-  const value = decimal(text);
-  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}, got '${text}'`);
-  return value;
-}
-
-function positiveNumber(flag: string, text: string): number {
-  const value = decimal(text);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${flag} must be a positive finite number, got '${text}'`);
-  return value;
-}
-
 const gibibytes = (bytes: number): string => `${Math.ceil(bytes / 2 ** 30).toLocaleString('en-US')} GiB`;
 
 /** Refuses sizes whose tensors could not fit in this machine's memory, before any is allocated. */
@@ -127,29 +87,6 @@ function checkFitsInMemory({ tasks, hidden, epochs }: Options): void {
       `--tasks ${tasks} --hidden ${hidden}: MultiTaskNet(10, ${tasks}, ${hidden}) needs about ${gibibytes(bytes)} ` +
         `(weights, gradients, Adam's state, activations and the loss history), and this machine has ${gibibytes(totalmem())}`,
     );
-  }
-}
-
-const FILE_SYSTEM_ERRORS: Readonly<Record<string, string>> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOTDIR: 'a file is in the way of a folder',
-  EEXIST: 'a file is in the way of a folder',
-  ENOSPC: 'no space left on the device',
-};
-
-/** Creates `<out>/<experiment>/` for every experiment and checks each can be written, before training. */
-async function prepareOutput(out: string, folders: readonly string[]): Promise<void> {
-  for (const folder of folders) {
-    const dir = join(out, folder);
-    try {
-      await mkdir(dir, { recursive: true });
-      await access(dir, constants.W_OK);
-    } catch (err) {
-      const { code, message } = err as NodeJS.ErrnoException;
-      throw new UsageError(`--out ${out}: cannot write ${dir}: ${(code && FILE_SYSTEM_ERRORS[code]) ?? message}`);
-    }
   }
 }
 
@@ -214,6 +151,7 @@ async function run(options: Options): Promise<void> {
 }
 
 async function main(args: string[]): Promise<number> {
+  if (args[0] === 'mtl') return mtlMain(args.slice(1));
   let options: Options | 'help';
   try {
     options = parseOptions(args);

@@ -57,6 +57,13 @@ export abstract class WeightedAggregator extends Aggregator {
   /** The weights in float64, from the Gramian (T×T zeros when usesGramian is false). */
   protected abstract solve(gramian: Matrix): number[];
 
+  /** The weights for a Gramian given as a T×T array, in float64 on the host (what weights() and aggregate() use). */
+  solveWeights(gramian: Matrix): number[] {
+    const w = this.solve(checkGramian(`${this}.solveWeights`, gramian));
+    this.lastWeights = w;
+    return w;
+  }
+
   /** The [T] weights this method gives the rows of a Jacobian whose Gramian J·Jᵀ is `gramian` ([T, T] tensor or array). */
   async weights(gramian: Tensor | Matrix): Promise<Tensor> {
     const op = `${this}.weights`;
