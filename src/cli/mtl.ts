@@ -1,9 +1,12 @@
 // webgrad-train mtl: multi-task reproductions. --task toy runs the CAGrad paper's two-objective toy
 // with one aggregator from its three starts, writes <out>/mtl-toy/<method>/trajectories.{csv,svg}
 // and prints where each start ended and how far from the Pareto set.
+import { access, appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { manualSeed, mtl } from '../index.js';
+import { init, manualSeed, mtl, type BackendChoice } from '../index.js';
+import { MULTIMNIST_METHODS, trainMultiMnist } from './multimnist.js';
+import { writeReport } from './report.js';
 import { attachNegativeNumbers, integerAtLeast, positiveNumber, prepareOutput, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 import { runToy, TOY_STARTS } from './toy.js';
@@ -28,20 +31,27 @@ export const METHODS: Readonly<Record<string, (seed: number) => InstanceType<typ
   Random: (seed) => new A.Random({ seed }),
 };
 
-const TASKS = ['toy'] as const;
+const TASKS = ['toy', 'multimnist'] as const;
+const DEVICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu', 'reference'];
 
 export const MTL_USAGE = `Usage: webgrad-train mtl --method NAME [options]
 
 Runs a multi-task reproduction with each method and writes <out>/mtl-<task>/<method>/.
   --task toy     the two-objective toy of the CAGrad paper (Liu et al. 2021, Fig. 1): Adam from
                  its three starts on the aggregated direction; trajectories.csv and .svg
+  --task multimnist
+                 MultiMNIST (left and right digit) with a LeNet trunk; per method and seed
+                 seed-N/losses.csv and .svg, and a row per run in results.csv (test accuracies)
 
 Options:
-  --method NAME  one, a comma-separated list, or all of: ${Object.keys(METHODS).join(', ')}
+  --method NAME  one, a comma-separated list, or all of (toy): ${Object.keys(METHODS).join(', ')}
+                 (multimnist): ${Object.keys(MULTIMNIST_METHODS).join(', ')}
   --task T       ${TASKS.join(', ')} (default toy)
-  --steps N      Adam steps (default 100000, the paper's)
-  --lr X         Adam learning rate (default 0.001, the paper's)
-  --seed N       seed of the randomised methods (PCGrad, GradDrop, Random; default 0)
+  --steps N      toy: Adam steps (default 100000, the paper's)
+  --epochs N     multimnist: epochs (default 5)
+  --lr X         Adam learning rate (default 0.001)
+  --seed N       seed of the data, the initial weights and the randomised methods (default 0)
+  --device D     auto | webgpu | cpu | reference (multimnist; default auto; the toy runs on reference)
   --out DIR      output folder (default runs)
   -h, --help     print this help`;
 
@@ -49,6 +59,8 @@ interface MtlOptions {
   methods: string[];
   task: (typeof TASKS)[number];
   steps: number;
+  epochs: number;
+  device: BackendChoice;
   lr: number;
   seed: number;
   out: string;
@@ -58,11 +70,13 @@ function parse(args: string[]): MtlOptions | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
-      args: attachNegativeNumbers(args, new Set(['--steps', '--lr', '--seed'])),
+      args: attachNegativeNumbers(args, new Set(['--steps', '--epochs', '--lr', '--seed'])),
       options: {
         method: { type: 'string' },
         task: { type: 'string', default: 'toy' },
         steps: { type: 'string', default: '100000' },
+        epochs: { type: 'string', default: '5' },
+        device: { type: 'string', default: 'auto' },
         lr: { type: 'string', default: '0.001' },
         seed: { type: 'string', default: '0' },
         out: { type: 'string', default: 'runs' },
@@ -73,17 +87,21 @@ function parse(args: string[]): MtlOptions | 'help' {
     throw new UsageError((err as Error).message);
   }
   if (values.help) return 'help';
-  const methods = values.method === 'all' ? Object.keys(METHODS) : (values.method ?? '').split(',').filter(Boolean);
-  const unknown = methods.filter((m) => !(m in METHODS));
-  if (methods.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--method must be one of ${Object.keys(METHODS).join(', ')} (a comma-separated list, or all), got ${values.method === undefined ? 'none' : `'${values.method}'`}`);
-  }
   if (!TASKS.includes(values.task as MtlOptions['task'])) throw new UsageError(`--task must be one of ${TASKS.join(', ')}, got '${values.task}'`);
+  const known = Object.keys(values.task === 'toy' ? METHODS : MULTIMNIST_METHODS);
+  const methods = values.method === 'all' ? known : (values.method ?? '').split(',').filter(Boolean);
+  const unknown = methods.filter((m) => !known.includes(m));
+  if (methods.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--method must be one of ${known.join(', ')} (a comma-separated list, or all) for --task ${values.task}, got ${values.method === undefined ? 'none' : `'${values.method}'`}`);
+  }
+  if (!DEVICES.includes(values.device as BackendChoice)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}, got '${values.device}'`);
   if (values.out === '') throw new UsageError('--out must name a folder');
   return {
     methods,
     task: values.task as MtlOptions['task'],
     steps: integerAtLeast('steps', values.steps, 1),
+    epochs: integerAtLeast('epochs', values.epochs, 1),
+    device: values.device as BackendChoice,
     lr: positiveNumber('lr', values.lr),
     seed: integerAtLeast('seed', values.seed, 0),
     out: values.out,
@@ -116,6 +134,32 @@ async function toy({ methods, steps, lr, seed, out }: MtlOptions): Promise<void>
   }
 }
 
+async function multimnist({ methods, epochs, lr, seed, device, out }: MtlOptions): Promise<void> {
+  const chosen = await init({ backend: device });
+  console.log(`MultiMNIST, LeNet trunk: ${methods.join(', ')} — Adam lr ${lr}, ${epochs} epochs, seed ${seed}, on ${chosen.backend} (${chosen.adapter})`);
+  const results = join(out, 'mtl-multimnist', 'results.csv');
+  try {
+    await access(results);
+  } catch {
+    await writeFile(results, 'method,seed,epochs,left,right\n');
+  }
+  for (const method of methods) {
+    const bar = new ProgressBar(method, epochs);
+    const run = await trainMultiMnist({ method, seed, epochs, lr, onEpoch: (done, losses) => bar.update(done, `loss ${losses.map((l) => l.toFixed(3)).join(' ')}`) });
+    bar.finish();
+    const [left, right] = run.accuracy;
+    console.log(`  ${method}: test accuracy left ${(100 * left).toFixed(2)} %, right ${(100 * right).toFixed(2)} %`);
+    const files = await writeReport(join(out, 'mtl-multimnist', method, `seed-${seed}`), `MultiMNIST, ${method}, seed ${seed}: training loss per task`, {
+      columns: ['left', 'right'],
+      losses: run.losses,
+      stepsPerSecond: 0,
+      warmupEpochs: 0,
+    }, 'cross-entropy');
+    await appendFile(results, `${method},${seed},${epochs},${left},${right}\n`);
+    console.log(`  wrote ${files.csv}, ${files.svg}; appended ${results}`);
+  }
+}
+
 export async function mtlMain(args: string[]): Promise<number> {
   let options: MtlOptions | 'help';
   try {
@@ -131,7 +175,7 @@ export async function mtlMain(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    await toy(options);
+    await (options.task === 'toy' ? toy(options) : multimnist(options));
     return 0;
   } catch (err) {
     console.error(`webgrad-train mtl: ${(err as Error).message}`);

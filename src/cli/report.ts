@@ -20,11 +20,11 @@ export interface ReportFiles {
 }
 
 /** Writes `<dir>/losses.csv` and `<dir>/losses.svg`, creating `dir`. */
-export async function writeReport(dir: string, title: string, history: LossHistory): Promise<ReportFiles> {
+export async function writeReport(dir: string, title: string, history: LossHistory, lossName = 'MSE loss'): Promise<ReportFiles> {
   await mkdir(dir, { recursive: true });
   const files = { csv: join(dir, 'losses.csv'), svg: join(dir, 'losses.svg') };
   await writeFile(files.csv, lossesCsv(history));
-  await writeFile(files.svg, await lossesSvg(title, history));
+  await writeFile(files.svg, await lossesSvg(title, history, lossName));
   return { ...files, plottedColumns: Math.min(history.columns.length, MAX_PLOTTED_SERIES) };
 }
 
@@ -38,7 +38,7 @@ export function lossesCsv({ columns, losses }: LossHistory): string {
  * The loss curves as an SVG document: loss (log scale) against epoch, one coloured line per column
  * for the first MAX_PLOTTED_SERIES columns (a subtitle says so when there are more).
  */
-export async function lossesSvg(title: string, { columns, losses }: LossHistory): Promise<string> {
+export async function lossesSvg(title: string, { columns, losses }: LossHistory, lossName = 'MSE loss'): Promise<string> {
   const plotted = columns.slice(0, MAX_PLOTTED_SERIES);
   const subtitle = plotted.length < columns.length ? `the first ${plotted.length} of ${columns.length} series; losses.csv has them all` : undefined;
   const spec: TopLevelSpec = {
@@ -51,7 +51,7 @@ export async function lossesSvg(title: string, { columns, losses }: LossHistory)
     mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-      y: { field: 'loss', type: 'quantitative', title: 'MSE loss (log scale)', scale: { type: 'log' } },
+      y: { field: 'loss', type: 'quantitative', title: `${lossName} (log scale)`, scale: { type: 'log' } },
       color: { field: 'series', type: 'nominal', title: null, sort: plotted },
     },
   };

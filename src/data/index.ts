@@ -102,6 +102,8 @@ function checkSeed(op: string, seed: unknown): void {
 }
 
 /** A random permutation of 0 … n-1 as numbers, from manualSeed's stream or from `seed` (like torch.randperm). */
+export { multiMnist, type MultiMnistOptions, type MultiMnistSplit } from './multimnist.js';
+
 export function randperm(n: number, options?: { seed?: number }): number[] {
   const { seed } = checkOptions('data.randperm', options, ['seed']);
   if (!(Number.isInteger(n) && n >= 0)) throw new Error(`data.randperm: n must be a non-negative integer, got ${describe(n)}`);
