@@ -140,7 +140,7 @@ describe('the built CLI (dist/cli/main.js)', () => {
     const unknown = mtl(['--method', 'Foo']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/--method must be one of EW, Sum, UPGrad.*got 'Foo'/);
-    expect(mtl(['--method', 'UPGrad', '--task', 'cifar']).stderr).toMatch(/--task must be one of toy, got 'cifar'/);
+    expect(mtl(['--method', 'UPGrad', '--task', 'cifar']).stderr).toMatch(/--task must be one of toy, multimnist, got 'cifar'/);
     expect(mtl(['--method', 'UPGrad', '--steps', '-3']).stderr).toMatch(/--steps must be an integer ≥ 1, got '-3'/);
     expect(mtl(['--help']).stdout).toMatch(/Usage: webgrad-train mtl --method NAME/);
   });

@@ -84,6 +84,7 @@ export async function trainMultiMnist({ method, seed, epochs, lr = 1e-3, batchSi
   [sets.train, sets.test].forEach((s) => [s.images, s.left, s.right].forEach((t) => t.dispose()));
   model.dispose();
   optimizer.dispose();
+  if ('weighting' in chosen) chosen.weighting.dispose();
   return { accuracy, losses };
 }
 

@@ -49,6 +49,10 @@ export class GradNorm extends Weighting {
     this.initial?.dispose();
     this.initial = null;
   }
+  override dispose(): void {
+    this.reset();
+    super.dispose();
+  }
   backward(problem: TaskProblem): Promise<number[] | null> {
     const T = this.lossScale.size;
     checkTaskCount('GradNorm', problem.losses, T);
@@ -97,6 +101,9 @@ export class DBMTL extends Weighting {
   reset(): void {
     this.buffer?.dispose();
     [this.buffer, this.step] = [null, 0];
+  }
+  override dispose(): void {
+    this.reset();
   }
   backward(problem: TaskProblem): Promise<number[] | null> {
     this.step++;

@@ -120,6 +120,10 @@ export class DWA extends LossWeighting {
     this.steps++;
     return { loss: weightedSum(losses, weights), weights };
   }
+  override dispose(): void {
+    this.running?.dispose();
+    this.running = null;
+  }
   /** Closes an epoch: its mean losses join the history the next weights come from. */
   async endEpoch(): Promise<void> {
     if (!this.running) throw new Error('DWA.endEpoch: no step was taken this epoch');

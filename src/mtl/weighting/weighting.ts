@@ -26,6 +26,11 @@ export abstract class Weighting {
     return [];
   }
 
+  /** Frees the tensors it holds (its parameters and state). */
+  dispose(): void {
+    this.parameters().forEach((p) => p.dispose());
+  }
+
   /** Writes one step's gradients into .grad; resolves to the weights used where they are on the host. */
   abstract backward(problem: TaskProblem): Promise<number[] | null>;
 
