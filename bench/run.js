@@ -132,7 +132,7 @@ async function main() {
 
   const results = [];
   for (const suite of SUITES) {
-    for (const c of suite.cases.filter((c) => filters.length === 0 || filters.some((f) => c.id.includes(f)))) {
+    for (const c of suite.cases.filter((c) => filters.length === 0 || filters.some((f) => c.id.toLowerCase().includes(f)))) {
       console.log(`\n${c.id} — ${c.label}`);
       await init({ backend: 'cpu' }); // prepare() builds its data (host RNG) on the CPU
       const data = await c.prepare();

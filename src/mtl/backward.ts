@@ -57,9 +57,14 @@ export function sharedJacobian(problem: TaskProblem, losses: readonly Tensor[] =
       throw new Error(`${op}: a shared parameter ${formatShape(direct.shape)} reaches the losses other than through features; pass every path's tensor as features, or omit features`);
     }
     const first = features.length > 0 ? features : shared;
-    const grads = jacobianRows(losses, [...first, ...others], { allowUnused: true, createGraph, retainGraph: features.length > 0 || retainGraph || createGraph });
-    others.forEach((leaf, i) => accumulateGrad(leaf, grads[first.length + i].sum(0).detach()));
-    const jacobians = features.length > 0 ? grad(features, shared, { gradOutputs: grads.slice(0, features.length), isGradsBatched: true, allowUnused: true, retainGraph: retainGraph || createGraph, createGraph }) : grads.slice(0, shared.length);
+    // The task-specific parameters want Σₜ of their gradients: one plain pass through the heads,
+    // rather than T rows made dense only to be summed.
+    if (others.length > 0) {
+      const total = losses.map((l) => l.reshape([])).reduce((a, b) => a.add(b));
+      grad(total, others, { allowUnused: true, retainGraph: true }).forEach((g, i) => accumulateGrad(others[i], g.detach()));
+    }
+    const grads = jacobianRows(losses, first, { allowUnused: true, createGraph, retainGraph: features.length > 0 || retainGraph || createGraph });
+    const jacobians = features.length > 0 ? grad(features, shared, { gradOutputs: grads, isGradsBatched: true, allowUnused: true, retainGraph: retainGraph || createGraph, createGraph }) : grads;
     return flattenJacobian(jacobians);
   });
 }
