@@ -1,4 +1,5 @@
 // Seeded random numbers, generated on the host so one seed gives the same values on every backend.
+import { numberOption } from './check.js';
 
 // xoshiro128** (Blackman & Vigna): small, fast, and good enough for initialisation and sampling.
 class Xoshiro128 {
@@ -48,6 +49,9 @@ export interface Stream {
 
 /** A stream of its own from `seed`, or without one, seeded from the manualSeed stream (reproducible under it). */
 export const randomStream = (seed?: number): Stream => new Xoshiro128(seed ?? generator.nextUint32());
+
+/** The stream of something that takes a `seed` option (checked: an integer ≥ 0): see randomStream. */
+export const seededStream = (op: string, seed: unknown): Stream => randomStream(seed === undefined ? undefined : numberOption(op, 'seed', seed, 0, { integer: true }));
 
 /** `n` samples of U(low, high), rounded to float32. */
 export function uniformValues(n: number, low = 0, high = 1, rng: Stream = generator): Float32Array {

@@ -2,7 +2,7 @@
 // max-pool 2 → ReLU → conv 5×5 (20) → max-pool 2 → ReLU → Linear(720, 50) → ReLU, and one
 // Linear(50, 10) head per task (left digit, right digit); cross-entropy per task, Adam, and the
 // shared trunk's update from an aggregator or a loss weighting (mtl.backward from the features).
-import { data, manualSeed, mtl, nn, optim, tidy, type Tensor } from '../index.js';
+import { data, keep, manualSeed, mtl, nn, optim, stack, tidy, type Tensor } from '../index.js';
 import { HardSharingNet } from '../models/index.js';
 
 const A = mtl.aggregators;
@@ -61,7 +61,7 @@ export async function trainMultiMnist({ method, seed, epochs, lr = 1e-3, batchSi
   const optimizer = new optim.Adam([...model.parameters(), ...extra], { lr });
   const losses: number[][] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const sums = [0, 0];
+    let sums: Tensor | null = null; // the epoch's summed losses, kept on the device: no readback per step
     let count = 0;
     for (const batch of data.batches(sets.train, { batchSize, shuffle: true, seed: seed * 1000 + epoch })) {
       optimizer.zeroGrad();
@@ -71,13 +71,15 @@ export async function trainMultiMnist({ method, seed, epochs, lr = 1e-3, batchSi
       });
       await mtl.backward(tasks, { shared: model.trunk, features: shared, ...chosen });
       optimizer.step();
-      const values = await Promise.all(tasks.map((t) => t.item()));
-      values.forEach((v, t) => (sums[t] += v));
+      const previous: Tensor | null = sums;
+      sums = keep(tidy((): Tensor => stack(tasks.map((t) => t.detach().reshape([]))).add(previous ?? 0)));
+      previous?.dispose();
       count++;
       [shared, ...tasks, batch.images, batch.left, batch.right].forEach((t) => t.dispose());
     }
     if ('weighting' in chosen && chosen.weighting instanceof W.DWA) await chosen.weighting.endEpoch();
-    losses.push(sums.map((s) => s / count));
+    losses.push(Array.from(await sums!.data(), (s) => s / count));
+    sums!.dispose();
     onEpoch?.(epoch + 1, losses.at(-1)!);
   }
   const accuracy = await testAccuracy(model, sets.test, batchSize);

@@ -123,6 +123,14 @@ export function nonnegativeQp(Q: Matrix, c: readonly number[]): number[] {
   return z;
 }
 
+/** softmax(z), shifted by its maximum so that no exponential overflows. */
+export function softmax(z: readonly number[]): number[] {
+  const top = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - top));
+  const total = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / total);
+}
+
 /** The Euclidean projection of v onto the probability simplex {w ≥ 0, Σw = 1}. */
 export function projectSimplex(v: readonly number[]): number[] {
   const sorted = [...v].sort((a, b) => b - a);

@@ -115,19 +115,27 @@ export interface PreferenceOptions {
   prefVector?: readonly number[];
 }
 
+/** An aggregator that starts from a preference over the tasks (weights of the rows). */
+abstract class Preferring extends WeightedAggregator {
+  private readonly prefVector: readonly number[] | undefined;
+  constructor(options: PreferenceOptions = {}) {
+    super();
+    this.prefVector = checkOptions(this.constructor.name, options, ['prefVector']).prefVector;
+  }
+  /** The preference for T tasks (`fallback` each when none was given). */
+  protected preferred(T: number, fallback: number): number[] {
+    return preference(String(this), this.prefVector, T, fallback);
+  }
+}
+
 /**
  * Aligned-MTL: the gradients made orthogonal with equal norms (the balance transformation
  * B = √λ_min · V·Λ^-½·Vᵀ of the Gramian's non-null eigenpairs), then weighted by the preference.
  */
-export class AlignedMTL extends WeightedAggregator {
-  private readonly prefVector: readonly number[] | undefined;
-  constructor(options: PreferenceOptions = {}) {
-    super();
-    this.prefVector = checkOptions('AlignedMTL', options, ['prefVector']).prefVector;
-  }
+export class AlignedMTL extends Preferring {
   protected solve(G: Matrix): number[] {
     const T = G.length;
-    const w = preference('AlignedMTL', this.prefVector, T, 1 / T);
+    const w = this.preferred(T, 1 / T);
     const { values, vectors } = symmetricEigen(G);
     const tol = Math.max(...values) * T * EPS32;
     const kept = values.map((_, k) => k).filter((k) => values[k] > tol);
@@ -142,15 +150,10 @@ export class AlignedMTL extends WeightedAggregator {
  * ConFIG: the direction whose cosine with every gradient is equal (the pseudo-inverse of the unit
  * gradients applied to the preference), scaled to the sum of the gradients' projections on it.
  */
-export class ConFIG extends WeightedAggregator {
-  private readonly prefVector: readonly number[] | undefined;
-  constructor(options: PreferenceOptions = {}) {
-    super();
-    this.prefVector = checkOptions('ConFIG', options, ['prefVector']).prefVector;
-  }
+export class ConFIG extends Preferring {
   protected solve(G: Matrix): number[] {
     const T = G.length;
-    const w = preference('ConFIG', this.prefVector, T, 1);
+    const w = this.preferred(T, 1);
     const inv = G.map((row, i) => (row[i] > 0 ? 1 / Math.sqrt(row[i]) : 0)); // 1/‖gᵢ‖ (0 for a zero gradient, as nan_to_num)
     const units = G.map((row, i) => row.map((v, j) => v * inv[i] * inv[j]));
     // Singular values of the unit rows below T·ε·σ_max count as zero (torch.linalg.pinv's rule, in eigenvalues of their Gramian).

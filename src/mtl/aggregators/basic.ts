@@ -5,10 +5,10 @@ import { noGrad } from '../../autograd/node.js';
 import { checkOptions, numberOption } from '../../check.js';
 import { tensor } from '../../creation.js';
 import { tidy } from '../../memory.js';
-import { normalValues, randomStream, uniformValues, type Stream } from '../../random.js';
+import { normalValues, seededStream, uniformValues, type Stream } from '../../random.js';
 import type { Tensor } from '../../tensor.js';
 import { Aggregator, checkJacobian, WeightedAggregator } from '../aggregator.js';
-import type { Matrix } from '../linalg.js';
+import { softmax, type Matrix } from '../linalg.js';
 
 /** The average of the tasks' gradients: plain gradient descent on the mean loss. */
 export class Mean extends WeightedAggregator {
@@ -38,14 +38,10 @@ export class Random extends WeightedAggregator {
   constructor(options: RandomOptions = {}) {
     super();
     const { seed } = checkOptions('Random', options, ['seed']);
-    this.rng = randomStream(seed === undefined ? undefined : numberOption('Random', 'seed', seed, 0, { integer: true }));
+    this.rng = seededStream('Random', seed);
   }
   protected solve(G: Matrix): number[] {
-    const z = Array.from(normalValues(G.length, 0, 1, this.rng), Number);
-    const top = Math.max(...z);
-    const e = z.map((v) => Math.exp(v - top));
-    const total = e.reduce((a, b) => a + b, 0);
-    return e.map((v) => v / total);
+    return softmax(Array.from(normalValues(G.length, 0, 1, this.rng), Number));
   }
 }
 
@@ -67,7 +63,7 @@ export class GradDrop extends Aggregator {
     const { leak, seed } = checkOptions('GradDrop', options, ['leak', 'seed']);
     leak?.forEach((l, i) => numberOption('GradDrop', `leak[${i}]`, l, 0, { max: 1 }));
     this.leak = leak;
-    this.rng = randomStream(seed === undefined ? undefined : numberOption('GradDrop', 'seed', seed, 0, { integer: true }));
+    this.rng = seededStream('GradDrop', seed);
   }
 
   async aggregate(jacobian: Tensor): Promise<Tensor> {

@@ -3,7 +3,7 @@
 // v = argmin vᵀGv subject to v ≥ u, a small QP over the Gramian. PCGrad (Yu et al. 2020) and
 // GradVac (Wang et al. 2021) adjust each gradient against the others in a random order.
 import { checkOptions, numberOption } from '../../check.js';
-import { permutation, randomStream, type Stream } from '../../random.js';
+import { permutation, seededStream, type Stream } from '../../random.js';
 import { normalizeGramian, preference, regularizeGramian, WeightedAggregator } from '../aggregator.js';
 import { matVec, nonnegativeQp, type Matrix } from '../linalg.js';
 
@@ -67,8 +67,6 @@ export interface ShuffledOptions {
   seed?: number;
 }
 
-const streamFor = (op: string, seed: number | undefined): Stream => randomStream(seed === undefined ? undefined : numberOption(op, 'seed', seed, 0, { integer: true }));
-
 /**
  * PCGrad: each gradient gᵢ, against the others in a random order, loses its component along any gⱼ
  * it conflicts with (gᵢ·gⱼ < 0); the projected gradients are summed.
@@ -77,7 +75,7 @@ export class PCGrad extends WeightedAggregator {
   private readonly rng: Stream;
   constructor(options: ShuffledOptions = {}) {
     super();
-    this.rng = streamFor('PCGrad', checkOptions('PCGrad', options, ['seed']).seed);
+    this.rng = seededStream('PCGrad', checkOptions('PCGrad', options, ['seed']).seed);
   }
   protected solve(G: Matrix): number[] {
     const T = G.length;

@@ -7,16 +7,10 @@ import { full, tensor } from '../../creation.js';
 import { keep, tidy } from '../../memory.js';
 import { Parameter } from '../../nn/module.js';
 import { stack } from '../../ops/dims.js';
-import { normalValues, randomStream, type Stream } from '../../random.js';
+import { normalValues, seededStream, type Stream } from '../../random.js';
+import { softmax } from '../linalg.js';
 import type { Tensor } from '../../tensor.js';
 import { checkTaskCount, LossWeighting, taskCount } from './weighting.js';
-
-const softmax = (z: readonly number[]): number[] => {
-  const top = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - top));
-  const total = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / total);
-};
 
 const weightedSum = (losses: readonly Tensor[], w: readonly number[]): Tensor => tidy(() => stack(losses.map((l) => l.reshape([]))).mul(tensor([...w], { device: losses[0].device })).sum());
 
@@ -67,7 +61,7 @@ export class RLW extends LossWeighting {
   constructor(options: SeedOptions = {}) {
     super();
     const { seed } = checkOptions('RLW', options, ['seed']);
-    this.rng = randomStream(seed === undefined ? undefined : numberOption('RLW', 'seed', seed, 0, { integer: true }));
+    this.rng = seededStream('RLW', seed);
   }
   protected combine(losses: readonly Tensor[]) {
     const weights = softmax(Array.from(normalValues(losses.length, 0, 1, this.rng), Number));
