@@ -23,6 +23,7 @@ export * as models from './models/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as mtl from './mtl/index.js';
+export * as meta from './meta/index.js';
 export { save, load, loadMetadata, loadOptimizerState, loadSchedulerState, type SaveOptions, type LoadOptions } from './io/checkpoint.js';
 export type { DeviceName } from './backend/backend.js';
 export type { Shape } from './shape.js';

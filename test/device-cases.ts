@@ -1,7 +1,8 @@
 // The op and nn cases every device is checked on: forward and gradients against the float64
 // reference (see compareDevices), run by ops-webgpu.test.ts and native.test.ts; and the same table
 // drives the float64 finite-difference gradchecks of ops-reference.test.ts.
-import { cat, cdist, cosineSimilarity, grad, nn, normalize, oneHot, stack, where, type Tensor } from '../src/index.js';
+import { cat, cdist, cosineSimilarity, grad, meta, nn, normalize, oneHot, stack, where, type Tensor } from '../src/index.js';
+import { withTensors } from '../src/nn/functional-call.js';
 import type { InputSpec } from './helpers.js';
 
 export type Case = [name: string, fn: (...xs: Tensor[]) => Tensor, inputs: InputSpec[]];
@@ -132,7 +133,7 @@ export const opCases: Case[] = [
 /** Its gradient is not the derivative: the padding row passes none, by definition (torch's padding_idx). */
 const EMBEDDING_WITH_PADDING: Case = ['embedding with paddingIdx', (w, i) => F.embedding(i, w, 1), [s(5, 4), index([1, 4, 0, 1, 3, 3], [2, 3])]];
 /** Cases whose gradients are defined otherwise than as derivatives: compared across devices, not by finite differences. */
-export const notDerivatives: ReadonlySet<string> = new Set([EMBEDDING_WITH_PADDING[0]]);
+export const notDerivatives: ReadonlySet<string> = new Set([EMBEDDING_WITH_PADDING[0], 'FOMAML meta-loss, 2 inner steps']);
 
 /** Second derivatives (createGraph), including a mixed one through matmul. */
 export const secondOrderCases: Case[] = [
@@ -182,4 +183,58 @@ export const layerCases: Case[] = [
   ['cosineEmbeddingLoss', (a, b, y) => F.cosineEmbeddingLoss(a, b, y, { margin: 0.1 }), [s(5, 8), s(5, 8), index([1, -1, 1, -1, -1])]],
   ['contrastiveLoss', (a, b, y) => F.contrastiveLoss(a, b, y, { margin: 2 }), [s(6, 3), s(6, 3), index([0, 1, 1, 0, 1, 0])]],
   ['layerNorm second derivative', (x, w) => grad(F.layerNorm(x, 4, w).pow(2).sum(), x, { createGraph: true })[0], [s(3, 4), s(4)]],
+];
+
+/**
+ * fn() with `module`'s parameters, in order, swapped for the case's inputs (as parameters): the
+ * module's own are disposed by the case's tidy, the inputs stay their caller's. (The module is made
+ * on the default device, the inputs on the device under test.)
+ */
+function withWeights<T>(module: nn.Module, weights: Tensor[], fn: () => T): T {
+  const names = module.namedParameters().map(([name]) => name);
+  return withTensors(module, Object.fromEntries(weights.map((w, i) => [names[i], nn.Parameter(w)])), fn);
+}
+const tanhNet = () => new nn.Sequential(new nn.Linear(2, 4), new nn.Tanh(), new nn.Linear(4, 1));
+type TanhNet = ReturnType<typeof tanhNet>;
+const embedding = () => new nn.Sequential(new nn.Linear(2, 4), new nn.Tanh());
+
+/** One task's query loss after `steps` inner steps on its support loss (MSE). */
+function metaLoss(learner: meta.Learner<TanhNet>, [xs, ys, xq, yq]: Tensor[], steps: number, options?: meta.AdaptOptions): Tensor {
+  for (let i = 0; i < steps; i++) learner.adapt(F.mseLoss(learner.forward(xs), ys), options);
+  return F.mseLoss(learner.forward(xq), yq);
+}
+/** The query loss of MAML or Meta-SGD built by `make` on tanhNet() with weights t[4…] (task t[0…3]). */
+function mamlCase(make: (net: TanhNet) => meta.MAML<TanhNet>, steps: number, options?: meta.AdaptOptions) {
+  return (...t: Tensor[]) => {
+    const learner = make(tanhNet());
+    return withWeights(learner, t.slice(4), () => metaLoss(learner.clone(), t, steps, options));
+  };
+}
+const task = [fixed(s(6, 2)), fixed(s(6, 1)), fixed(s(5, 2)), fixed(s(5, 1))];
+const net = [s(4, 2), s(4), s(1, 4), s(1)];
+const episode = [fixed(s(6, 2)), index([0, 1, 2, 0, 1, 2]), fixed(s(4, 2))];
+const metric = (make: (embedding: nn.Sequential) => meta.ProtoNet | meta.MatchingNet | meta.SiameseNet) => (xs: Tensor, ys: Tensor, xq: Tensor, w: Tensor, b: Tensor) => {
+  const learner = make(embedding());
+  return withWeights(learner, [w, b], () => learner.forward(xs, ys, xq, 3));
+};
+
+/** The meta-learners (src/meta): meta-losses through their inner loops, and the metric learners' scores. */
+export const metaCases: Case[] = [
+  ['MAML meta-loss, 2 second-order inner steps', mamlCase((n) => new meta.MAML(n, { lr: 0.3 }), 2), [...task, ...net]],
+  ['FOMAML meta-loss, 2 inner steps', mamlCase((n) => new meta.MAML(n, { lr: 0.3, firstOrder: true }), 2), [...task, ...net]],
+  ['MAML with inner Adam, 3 steps', mamlCase((n) => new meta.MAML(n, { lr: 0.05 }), 3, { optimizer: 'adam' }), [...task, ...net]],
+  ['Meta-SGD meta-loss: learnt rates', mamlCase((n) => new meta.MetaSGD(n, { lr: 0.1 }), 1), [...task, ...net, ...net.map((spec) => ({ ...spec, positive: true }))]],
+  ['ANIL meta-loss: body features, adapted head', (...t) => {
+    const anil = new meta.ANIL(embedding(), new nn.Linear(4, 1), { lr: 0.2 });
+    const [xs, ys, xq, yq] = t;
+    return withWeights(anil, t.slice(4), () => {
+      const learner = anil.clone();
+      const [fs, fq] = [anil.features(xs), anil.features(xq)];
+      learner.adapt(F.mseLoss(learner.forward(fs), ys)).adapt(F.mseLoss(learner.forward(fs), ys));
+      return F.mseLoss(learner.forward(fq), yq);
+    });
+  }, [...task, ...net]],
+  ['ProtoNet scores', metric((e) => new meta.ProtoNet(e)), [...episode, s(4, 2), s(4)]],
+  ['MatchingNet scores', metric((e) => new meta.MatchingNet(e, { scale: 3 })), [...episode, s(4, 2), s(4)]],
+  ['SiameseNet scores', metric((e) => new meta.SiameseNet(e)), [...episode, s(4, 2), s(4)]],
 ];

@@ -12,7 +12,7 @@ import { NativeBackend, type NativeAddon } from '../src/backend/native/native.js
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
 import { getBackend } from '../src/device.js';
 import { init, manualSeed, nn, optim, tensor, type DeviceName, type Tensor } from '../src/index.js';
-import { layerCases, opCases, secondOrderCases } from './device-cases.js';
+import { layerCases, metaCases, opCases, secondOrderCases } from './device-cases.js';
 import { sizeOf, type Layout } from '../src/shape.js';
 import { contiguous, rng } from './conformance-helpers.js';
 import * as fused from './fused-reference.js';
@@ -174,7 +174,7 @@ const F = nn.functional;
 describe("public API: device 'cpu' (native) vs 'reference', forward and gradients", () => {
   beforeAll(() => manualSeed(42));
 
-  test.each([...opCases, ...secondOrderCases, ...layerCases])('%s', async (_, fn, specs) => {
+  test.each([...opCases, ...secondOrderCases, ...layerCases, ...metaCases])('%s', async (_, fn, specs) => {
     await compareDevices(fn, specs, 1e-4, 'cpu');
   });
 

@@ -3,7 +3,7 @@
 import { beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { cat, gather, gradcheck, indexSelect, init, manualSeed, matmul, rand, randn, scatterAdd, tensor, type Tensor } from '../src/index.js';
 import { normalValues } from '../src/random.js';
-import { layerCases, notDerivatives, opCases, secondOrderCases } from './device-cases.js';
+import { layerCases, metaCases, notDerivatives, opCases, secondOrderCases } from './device-cases.js';
 import { makeInputs } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ beforeAll(async () => {
 beforeEach(() => manualSeed(20240607));
 
 describe('every case of the device table (test/device-cases.ts): float64 gradcheck against central differences', () => {
-  const cases = [...opCases, ...secondOrderCases, ...layerCases].filter(([name]) => !notDerivatives.has(name));
+  const cases = [...opCases, ...secondOrderCases, ...layerCases, ...metaCases].filter(([name]) => !notDerivatives.has(name));
   test.each(cases)('%s', async (_, fn, specs) => {
     const inputs = makeInputs(specs).map((data, i) => tensor(data, { shape: specs[i].shape, requiresGrad: specs[i].grad !== false }));
     const probe = fn(...inputs);

@@ -1,7 +1,7 @@
 // Every op's WebGPU forward and gradient against the float64 reference, on the same inputs.
 import { beforeAll, describe, test } from 'vitest';
 import { grad, init, manualSeed, tensor } from '../src/index.js';
-import { layerCases, opCases, secondOrderCases } from './device-cases.js';
+import { layerCases, metaCases, opCases, secondOrderCases } from './device-cases.js';
 import { compareDevices, expectClose } from './helpers.js';
 
 beforeAll(async () => {
@@ -10,13 +10,7 @@ beforeAll(async () => {
 });
 
 describe('webgpu vs reference', () => {
-  test.each(opCases)('%s', async (_, fn, specs) => {
-    await compareDevices(fn, specs, 1e-4, 'webgpu');
-  });
-  test.each(secondOrderCases)('%s', async (_, fn, specs) => {
-    await compareDevices(fn, specs, 1e-4, 'webgpu');
-  });
-  test.each(layerCases)('%s', async (_, fn, specs) => {
+  test.each([...opCases, ...secondOrderCases, ...layerCases, ...metaCases])('%s', async (_, fn, specs) => {
     await compareDevices(fn, specs, 1e-4, 'webgpu');
   });
   test('x.pow(3): d²/dx² = 6x on the GPU', async () => {

@@ -23,8 +23,6 @@ export function functionalCall<A extends unknown[], R>(module: Forward<A, R>, te
   if (!(module instanceof Module)) throw new Error(`functionalCall: expects a module, got ${describe(module)}`);
   if (!isPlainObject(tensors)) throw new Error(`functionalCall: expects an object of tensors by parameter name, got ${describe(tensors)}`);
   const state = module.stateDict();
-  const places = placesOf(module);
-  const swaps: [Module, string, Tensor][] = [];
   for (const [name, given] of Object.entries(tensors)) {
     const own = state[name];
     if (!own) throw new Error(`functionalCall: the module has no parameter or buffer '${name}'; it has ${Object.keys(state).join(', ')}`);
@@ -33,13 +31,20 @@ export function functionalCall<A extends unknown[], R>(module: Forward<A, R>, te
       throw new Error(`functionalCall: '${name}' is ${formatShape(own.shape)} in the module, got ${formatShape(given.shape)}`);
     }
     if (given.device !== own.device) throw new Error(`functionalCall: '${name}' is on ${given.device}, the module on ${own.device}; move it with await t.to('${own.device}')`);
-    for (const [owner, field] of places.get(own)!) swaps.push([owner, field, given]);
   }
+  return withTensors(module, tensors, () => module.forward(...inputs));
+}
+
+/** @internal fn() with `tensors` put in `module` by name (unchecked) for its duration: functionalCall's core. */
+export function withTensors<R>(module: Module, tensors: Readonly<Record<string, Tensor>>, fn: () => R): R {
+  const state = module.stateDict();
+  const places = placesOf(module);
+  const swaps = Object.entries(tensors).flatMap(([name, given]) => places.get(state[name])!.map(([owner, field]): [Module, string, Tensor] => [owner, field, given]));
   const fields = (m: Module) => m as unknown as Record<string, Tensor>;
   const originals = swaps.map(([owner, field]) => fields(owner)[field]);
   try {
     for (const [owner, field, given] of swaps) fields(owner)[field] = given;
-    return module.forward(...inputs);
+    return fn();
   } finally {
     swaps.forEach(([owner, field], i) => (fields(owner)[field] = originals[i]));
   }

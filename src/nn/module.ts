@@ -184,6 +184,28 @@ export class ModuleList<M extends Module = Module> extends Module {
   }
 }
 
+/** Holds parameters in a list (torch.nn.ParameterList): they are named by index (`0`, `1`, …). */
+export class ParameterList extends Module {
+  [index: number]: Tensor;
+  readonly length: number;
+
+  constructor(params: Iterable<Tensor> = []) {
+    super();
+    let n = 0;
+    for (const p of params) {
+      if (!isParameter(p)) throw new Error(`ParameterList: item ${n} must be a Parameter (wrap it with nn.Parameter(t)), got ${describe(p)}`);
+      this[n++] = p;
+    }
+    this.length = n;
+  }
+  *[Symbol.iterator](): Iterator<Tensor> {
+    for (let i = 0; i < this.length; i++) yield this[i];
+  }
+  forward(): never {
+    throw new Error('ParameterList has no forward: index it for its parameters');
+  }
+}
+
 /** Runs modules one after another, feeding each the previous output. */
 export class Sequential extends Module {
   private readonly layers: ModuleList<Module & { forward(x: Tensor): Tensor }>;

@@ -1,0 +1,106 @@
+// A Learner is one task's copy of a model: the model's forward with the learner's own fast weights
+// swapped in by name (nn.functionalCall), and adapt(loss), one inner optimizer step on them. How the
+// step joins the graph is the meta-learner's choice: recorded (MAML: the query loss's backward reaches
+// the model through every step, to second order), first order (FOMAML: the step's gradient is a
+// constant, so the model gets the query gradient at the adapted weights), or detached (Reptile).
+import { grad } from '../autograd/engine.js';
+import { checkOptions, checkTensor, describe } from '../check.js';
+import { functionalCall } from '../nn/functional-call.js';
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor.js';
+import { adamStep, INNER_OPTIMIZERS, sgdStep, type AdamMoments, type InnerAdamOptions, type InnerOptimizer } from './inner.js';
+
+export type Forward = Module & { forward(...args: never[]): unknown };
+export type StepMode = 'second-order' | 'first-order' | 'detached';
+
+export interface AdaptOptions extends InnerAdamOptions {
+  /** The inner optimizer (default 'sgd'); one learner keeps to one, as its state is that optimizer's. */
+  optimizer?: InnerOptimizer;
+  /** This step's learning rate, instead of the meta-learner's (not with Meta-SGD's learnt rates). */
+  lr?: number;
+}
+
+/** What a meta-learner hands the learners it clones. */
+export interface LearnerSpec {
+  op: string;
+  module: Forward;
+  /** The fast weights to start from, by dotted name (the adapted ones, and any held fixed). */
+  weights: Record<string, Tensor>;
+  /** The names adapt() steps. */
+  adapted: readonly string[];
+  /** The inner learning rate of each adapted name. */
+  lrOf: (name: string) => number | Tensor;
+  /** Whether the rate may be overridden per step (Meta-SGD's learnt rates may not). */
+  lrFixed: boolean;
+  mode: StepMode;
+  allowUnused: boolean;
+}
+
+export class Learner<M extends Forward = Forward> {
+  private weights: Record<string, Tensor>;
+  private optimizer: InnerOptimizer | null = null;
+  private moments = new Map<string, AdamMoments>();
+  /** Inner steps taken. */
+  steps = 0;
+
+  /** @internal Made by a meta-learner's clone(). */
+  constructor(private readonly spec: LearnerSpec & { module: M }) {
+    this.weights = { ...spec.weights };
+  }
+
+  /** The model this learner adapts a copy of. */
+  get module(): M {
+    return this.spec.module;
+  }
+
+  /** The current fast weights by dotted name: the model's own before the first adapt(). */
+  get parameters(): Readonly<Record<string, Tensor>> {
+    return this.weights;
+  }
+
+  /** The model's forward with the fast weights. */
+  forward(...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
+    return functionalCall(this.spec.module as Module & { forward(...args: unknown[]): unknown }, this.weights, ...inputs) as ReturnType<M['forward']>;
+  }
+
+  /** One inner step on the fast weights, down the gradient of `loss` (a one-element tensor). */
+  adapt(loss: Tensor, options?: AdaptOptions): this {
+    const { op, adapted, mode, allowUnused, lrFixed } = this.spec;
+    const { optimizer = 'sgd', lr, ...adam } = checkOptions(`${op}.adapt`, options, ['optimizer', 'lr', 'betas', 'eps']);
+    checkTensor(`${op}.adapt`, 'loss', loss);
+    if (loss.size !== 1) throw new Error(`${op}.adapt: loss must be one element (reduce it, e.g. with mean()), got shape [${loss.shape.join(',')}]`);
+    if (!INNER_OPTIMIZERS.includes(optimizer)) throw new Error(`${op}.adapt: optimizer must be one of ${INNER_OPTIMIZERS.join(', ')}, got ${describe(optimizer)}`);
+    if (this.optimizer && optimizer !== this.optimizer) throw new Error(`${op}.adapt: this learner steps with '${this.optimizer}' (its state is that optimizer's); clone a new learner to use '${optimizer}'`);
+    if (lr !== undefined && lrFixed) throw new Error(`${op}.adapt: the inner learning rates are learnt parameters here; lr cannot be overridden`);
+    if (lr !== undefined && !(typeof lr === 'number' && Number.isFinite(lr))) throw new Error(`${op}.adapt: lr must be a finite number, got ${describe(lr)}`);
+    if (!loss.requiresGrad) throw new Error(`${op}.adapt: loss does not depend on the learner's weights; compute it from learner.forward(...)`);
+    this.optimizer = optimizer;
+    const tensors = adapted.map((name) => this.weights[name]);
+    let grads: Tensor[];
+    try {
+      // The graph is kept even in first order: the fast weights' chain back to the model is part of it.
+      grads = grad(loss, tensors, { createGraph: mode === 'second-order', retainGraph: true, allowUnused });
+    } catch (err) {
+      throw new Error(`${op}.adapt: ${(err as Error).message}${allowUnused ? '' : ' (if the loss leaves some weights unused, pass allowUnused: true)'}`);
+    }
+    adapted.forEach((name, i) => {
+      const rate = lr ?? this.spec.lrOf(name);
+      let next: Tensor;
+      if (optimizer === 'sgd') next = sgdStep(tensors[i], grads[i], rate);
+      else {
+        const [theta, moments] = adamStep(`${op}.adapt`, tensors[i], grads[i], rate, this.moments.get(name), adam);
+        this.moments.set(name, moments);
+        next = theta;
+      }
+      this.weights[name] = mode === 'detached' ? detachedLeaf(next) : next;
+    });
+    this.steps++;
+    return this;
+  }
+}
+
+function detachedLeaf(t: Tensor): Tensor {
+  const leaf = t.detach();
+  leaf.requiresGrad = true;
+  return leaf;
+}
