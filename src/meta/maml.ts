@@ -35,7 +35,7 @@ export function checkModule(op: string, module: unknown, what = 'model'): Forwar
   return module as Forward;
 }
 
-const checkFlag = (op: string, name: string, value: unknown): boolean => {
+export const checkFlag = (op: string, name: string, value: unknown): boolean => {
   if (typeof value !== 'boolean') throw new Error(`${op}: ${name} must be true or false, got ${describe(value)}`);
   return value;
 };

@@ -8,7 +8,7 @@ import { tidy } from '../memory.js';
 import { assign, Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { Learner, type Forward } from './learner.js';
-import { adaptedNames, checkModule } from './maml.js';
+import { adaptedNames, checkFlag, checkModule } from './maml.js';
 
 export interface ReptileOptions {
   /** The inner learning rate. */
@@ -34,8 +34,8 @@ export class Reptile<M extends Forward = Forward> extends Module {
     const { lr, epsilon = 0.1, allowUnused = false, allowNograd = false } = checkOptions('Reptile', options, ['lr', 'epsilon', 'allowUnused', 'allowNograd']);
     this.lr = numberOption('Reptile', 'lr', lr, 0);
     this.epsilon = numberOption('Reptile', 'epsilon', epsilon, 0, { max: 1 });
-    this.allowUnused = allowUnused === true;
-    this.allowNograd = allowNograd === true;
+    this.allowUnused = checkFlag('Reptile', 'allowUnused', allowUnused);
+    this.allowNograd = checkFlag('Reptile', 'allowNograd', allowNograd);
   }
 
   forward(...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
