@@ -67,13 +67,14 @@ function cycles(): string[][] {
 
 /** [importer prefix, imported prefixes it must not reach]. */
 const FORBIDDEN: [string, string[]][] = [
-  ['backend/', ['ops/', 'autograd/', 'nn/', 'optim/', 'mtl/', 'models/', 'io/', 'data/', 'cli/', 'tensor.ts', 'index.ts']],
-  ['ops/', ['nn/', 'optim/', 'mtl/', 'models/', 'io/', 'data/', 'cli/', 'tensor.ts', 'index.ts']],
-  ['autograd/', ['nn/', 'optim/', 'mtl/', 'models/', 'io/', 'data/', 'cli/', 'tensor.ts', 'index.ts']],
-  ['nn/', ['mtl/', 'models/', 'io/', 'data/', 'cli/', 'index.ts']],
-  ['optim/', ['mtl/', 'models/', 'io/', 'data/', 'cli/', 'index.ts']],
-  ['mtl/', ['models/', 'io/', 'data/', 'cli/', 'index.ts']],
-  ['models/', ['mtl/', 'io/', 'data/', 'cli/', 'index.ts']],
+  ['backend/', ['meta/', 'ops/', 'autograd/', 'nn/', 'optim/', 'mtl/', 'models/', 'io/', 'data/', 'cli/', 'tensor.ts', 'index.ts']],
+  ['ops/', ['meta/', 'nn/', 'optim/', 'mtl/', 'models/', 'io/', 'data/', 'cli/', 'tensor.ts', 'index.ts']],
+  ['autograd/', ['meta/', 'nn/', 'optim/', 'mtl/', 'models/', 'io/', 'data/', 'cli/', 'tensor.ts', 'index.ts']],
+  ['nn/', ['meta/', 'mtl/', 'models/', 'io/', 'data/', 'cli/', 'index.ts']],
+  ['optim/', ['meta/', 'mtl/', 'models/', 'io/', 'data/', 'cli/', 'index.ts']],
+  ['mtl/', ['meta/', 'models/', 'io/', 'data/', 'cli/', 'index.ts']],
+  ['models/', ['meta/', 'mtl/', 'io/', 'data/', 'cli/', 'index.ts']],
+  ['meta/', ['mtl/', 'models/', 'io/', 'data/', 'cli/', 'index.ts']],
   ['handle.ts', ['ops/', 'autograd/engine.ts', 'nn/', 'optim/', 'tensor.ts']],
 ];
 

