@@ -234,6 +234,16 @@ export const metaCases: Case[] = [
       return F.mseLoss(learner.forward(fq), yq);
     });
   }, [...task, ...net]],
+  ['MAML batched over 3 tasks: one forward and backward, per-task weights', (...t) => {
+    const maml = new meta.MAML(tanhNet(), { lr: 0.3 });
+    const [xs, ys, xq, yq] = t;
+    const perTask = (a: Tensor, b: Tensor) => F.mseLoss(a, b, { reduction: 'none' }).mean([1, 2]);
+    return withWeights(maml, t.slice(4), () => {
+      const learner = maml.clone({ tasks: 3 });
+      learner.adapt(perTask(learner.forward(xs), ys)).adapt(perTask(learner.forward(xs), ys));
+      return perTask(learner.forward(xq), yq);
+    });
+  }, [fixed(s(3, 6, 2)), fixed(s(3, 6, 1)), fixed(s(3, 5, 2)), fixed(s(3, 5, 1)), ...net]],
   ['ProtoNet scores', metric((e) => new meta.ProtoNet(e)), [...episode, s(4, 2), s(4)]],
   ['MatchingNet scores', metric((e) => new meta.MatchingNet(e, { scale: 3 })), [...episode, s(4, 2), s(4)]],
   ['SiameseNet scores', metric((e) => new meta.SiameseNet(e)), [...episode, s(4, 2), s(4)]],

@@ -3,7 +3,7 @@
 // metaCases); the metric learners' scores against their formulas; arguments; and a long
 // second-order MAML loop whose live tensors stay flat.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { cdist, grad, init, manualSeed, memory, meta, models, nn, optim, randn, tensor, tidy, type Tensor } from '../src/index.js';
+import { cdist, grad, init, manualSeed, memory, meta, models, nn, optim, randn, stack as stackTensors, tensor, tidy, type Tensor } from '../src/index.js';
 
 const F = nn.functional;
 
@@ -110,6 +110,42 @@ describe('MAML', () => {
     }
     const after = await evaluate();
     expect(after).toBeLessThan(before * 0.5);
+  });
+});
+
+describe('a batched meta-batch: T tasks as one computation', () => {
+  const perTask = (a: Tensor, b: Tensor) => F.mseLoss(a, b, { reduction: 'none' }).mean([1, 2]);
+  test.each([
+    ['MAML', (net: nn.Module) => new meta.MAML(net as ReturnType<typeof tanhNet>, { lr: 0.3 }), {}],
+    ['FOMAML', (net: nn.Module) => new meta.MAML(net as ReturnType<typeof tanhNet>, { lr: 0.3, firstOrder: true }), {}],
+    ['Meta-SGD', (net: nn.Module) => new meta.MetaSGD(net as ReturnType<typeof tanhNet>, { lr: 0.3 }), {}],
+    ['MAML, inner Adam', (net: nn.Module) => new meta.MAML(net as ReturnType<typeof tanhNet>, { lr: 0.03 }), { optimizer: 'adam' }],
+  ] as const)('%s: the same adapted weights, query losses and meta-gradients as T learners', async (_, make, options) => {
+    const learner = make(tanhNet());
+    const tasks = Array.from({ length: 4 }, task);
+    const tasksStacked = (pick: (t: ReturnType<typeof task>) => Tensor) => stackTensors(tasks.map(pick));
+    const batched = learner.clone({ tasks: 4 });
+    const [xs, ys, xq, yq] = [tasksStacked((t) => t.xs), tasksStacked((t) => t.ys), tasksStacked((t) => t.xq), tasksStacked((t) => t.yq)];
+    for (let i = 0; i < 2; i++) batched.adapt(perTask(batched.forward(xs), ys), options);
+    const batchedLosses = perTask(batched.forward(xq), yq);
+    const batchedGrads = grad(batchedLosses.sum(), learner.parameters());
+    const separate = tasks.map(({ xs, ys, xq, yq }) => {
+      const one = learner.clone();
+      for (let i = 0; i < 2; i++) one.adapt(F.mseLoss(one.forward(xs), ys), options);
+      return { one, loss: F.mseLoss(one.forward(xq), yq) };
+    });
+    await expectNear(batchedLosses, await Promise.all(separate.map(async ({ loss }) => (await loss.rawData())[0])), 1e-9);
+    for (const name of Object.keys(separate[0].one.parameters)) await expectNear(batched.parameters[name], stackTensors(separate.map(({ one }) => one.parameters[name])), 1e-9);
+    const loopGrads = grad(separate.map(({ loss }) => loss).reduce((a, b) => a.add(b)), learner.parameters());
+    for (let i = 0; i < loopGrads.length; i++) await expectNear(batchedGrads[i], loopGrads[i], 1e-9);
+  });
+
+  test('a batched learner takes one loss per task and inputs with the task dim', () => {
+    const learner = new meta.MAML(tanhNet(), { lr: 0.1 }).clone({ tasks: 3 });
+    const [x, y] = [randn([3, 4, 2]), randn([3, 4, 1])];
+    expect(() => learner.adapt(F.mseLoss(learner.forward(x), y))).toThrow(/batched over 3 tasks takes one loss per task, \[3\] .*got shape \[\]/);
+    expect(() => learner.forward(randn([4, 2]))).toThrow(/MAML \(batched over 3 tasks\): linear: input \[4,2\] does not fit per-entry weight \[3,5,2\]/);
+    expect(() => new meta.MAML(tanhNet(), { lr: 0.1 }).clone({ tasks: 0 })).toThrow(/MAML.clone: tasks must be a finite integer ≥ 1/);
   });
 });
 
@@ -278,7 +314,7 @@ describe('meta: arguments', () => {
 });
 
 describe('meta: a long second-order loop', () => {
-  test('300 meta-iterations of MAML (2 inner steps, Adam outer) on cpu leave the live tensors flat', async () => {
+  test('300 meta-iterations of MAML (2 inner steps, Adam outer) leave the live tensors flat', async () => {
     const net = tanhNet();
     const maml = new meta.MAML(net, { lr: 0.05 });
     const outer = new optim.Adam(maml.parameters(), { lr: 1e-3 });

@@ -5,7 +5,7 @@
 // constant, so the model gets the query gradient at the adapted weights), or detached (Reptile).
 import { grad } from '../autograd/engine.js';
 import { checkOptions, checkTensor, describe } from '../check.js';
-import { functionalCall } from '../nn/functional-call.js';
+import { functionalCall, withTensors } from '../nn/functional-call.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { adamStep, INNER_OPTIMIZERS, sgdStep, type AdamMoments, type InnerAdamOptions, type InnerOptimizer } from './inner.js';
@@ -34,6 +34,8 @@ export interface LearnerSpec {
   lrFixed: boolean;
   mode: StepMode;
   allowUnused: boolean;
+  /** A batched learner: T tasks at once, every weight [T, ...] (see MAML.clone). */
+  tasks: number | null;
 }
 
 export class Learner<M extends Forward = Forward> {
@@ -45,7 +47,13 @@ export class Learner<M extends Forward = Forward> {
 
   /** @internal Made by a meta-learner's clone(). */
   constructor(private readonly spec: LearnerSpec & { module: M }) {
-    this.weights = { ...spec.weights };
+    const { tasks, weights } = spec;
+    this.weights = tasks === null ? { ...weights } : Object.fromEntries(Object.entries(weights).map(([name, w]) => [name, w.unsqueeze(0).expand([tasks, ...w.shape])]));
+  }
+
+  /** The number of tasks a batched learner adapts at once; null for one task. */
+  get tasks(): number | null {
+    return this.spec.tasks;
   }
 
   /** The model this learner adapts a copy of. */
@@ -58,17 +66,32 @@ export class Learner<M extends Forward = Forward> {
     return this.weights;
   }
 
-  /** The model's forward with the fast weights. */
+  /**
+   * The model's forward with the fast weights. A batched learner's inputs carry the task dim first,
+   * [T, ...], and its layers get per-task weights [T, ...] (Linear and elementwise layers take them).
+   */
   forward(...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
-    return functionalCall(this.spec.module as Module & { forward(...args: unknown[]): unknown }, this.weights, ...inputs) as ReturnType<M['forward']>;
+    const module = this.spec.module as Module & { forward(...args: unknown[]): unknown };
+    if (this.spec.tasks === null) return functionalCall(module, this.weights, ...inputs) as ReturnType<M['forward']>;
+    try {
+      return withTensors(module, this.weights, () => module.forward(...inputs)) as ReturnType<M['forward']>;
+    } catch (err) {
+      throw new Error(`${this.spec.op} (batched over ${this.spec.tasks} tasks): ${(err as Error).message} (inputs must be [${this.spec.tasks}, ...]; per-task weights work in Linear and elementwise layers)`);
+    }
   }
 
-  /** One inner step on the fast weights, down the gradient of `loss` (a one-element tensor). */
+  /**
+   * One inner step on the fast weights, down the gradient of `loss`: one element, or for a batched
+   * learner one loss per task, [T] (summed, so each task's weights get their own task's gradient).
+   */
   adapt(loss: Tensor, options?: AdaptOptions): this {
-    const { op, adapted, mode, allowUnused, lrFixed } = this.spec;
+    const { op, adapted, mode, allowUnused, lrFixed, tasks } = this.spec;
     const { optimizer = 'sgd', lr, ...adam } = checkOptions(`${op}.adapt`, options, ['optimizer', 'lr', 'betas', 'eps']);
     checkTensor(`${op}.adapt`, 'loss', loss);
-    if (loss.size !== 1) throw new Error(`${op}.adapt: loss must be one element (reduce it, e.g. with mean()), got shape [${loss.shape.join(',')}]`);
+    if (tasks !== null && (loss.ndim !== 1 || loss.shape[0] !== tasks)) {
+      throw new Error(`${op}.adapt: a learner batched over ${tasks} tasks takes one loss per task, [${tasks}] (e.g. mseLoss(…, { reduction: 'none' }).mean([1, 2])), got shape [${loss.shape.join(',')}]`);
+    }
+    if (tasks === null && loss.size !== 1) throw new Error(`${op}.adapt: loss must be one element (reduce it, e.g. with mean()), got shape [${loss.shape.join(',')}]`);
     if (!INNER_OPTIMIZERS.includes(optimizer)) throw new Error(`${op}.adapt: optimizer must be one of ${INNER_OPTIMIZERS.join(', ')}, got ${describe(optimizer)}`);
     if (this.optimizer && optimizer !== this.optimizer) throw new Error(`${op}.adapt: this learner steps with '${this.optimizer}' (its state is that optimizer's); clone a new learner to use '${optimizer}'`);
     if (lr !== undefined && lrFixed) throw new Error(`${op}.adapt: the inner learning rates are learnt parameters here; lr cannot be overridden`);
@@ -79,7 +102,7 @@ export class Learner<M extends Forward = Forward> {
     let grads: Tensor[];
     try {
       // The graph is kept even in first order: the fast weights' chain back to the model is part of it.
-      grads = grad(loss, tensors, { createGraph: mode === 'second-order', retainGraph: true, allowUnused });
+      grads = grad(tasks === null ? loss : loss.sum(), tensors, { createGraph: mode === 'second-order', retainGraph: true, allowUnused });
     } catch (err) {
       throw new Error(`${op}.adapt: ${(err as Error).message}${allowUnused ? '' : ' (if the loss leaves some weights unused, pass allowUnused: true)'}`);
     }

@@ -65,12 +65,16 @@ export class MAML<M extends Forward = Forward> extends Module {
     return (this.module.forward as (...args: unknown[]) => ReturnType<M['forward']>)(...inputs);
   }
 
-  /** A learner for one task, starting at the model's parameters. */
-  clone(): Learner<M> {
-    return new Learner(this.spec());
+  /**
+   * A learner for one task, starting at the model's parameters; with `tasks`, one for T tasks at
+   * once whose weights are the parameters broadcast to [T, ...] (a meta-batch as one computation).
+   */
+  clone(options?: { tasks?: number }): Learner<M> {
+    const { tasks } = checkOptions(`${this.constructor.name}.clone`, options, ['tasks']);
+    return new Learner({ ...this.spec(), tasks: tasks === undefined ? null : numberOption(`${this.constructor.name}.clone`, 'tasks', tasks, 1, { integer: true }) });
   }
 
-  protected spec(): LearnerSpec & { module: M } {
+  protected spec(): Omit<LearnerSpec, 'tasks'> & { module: M } {
     const op = this.constructor.name;
     const weights = Object.fromEntries(this.module.namedParameters());
     return {
@@ -95,7 +99,7 @@ export class MetaSGD<M extends Forward = Forward> extends MAML<M> {
     this.lrs = new ParameterList(this.module.parameters().map((p) => Parameter(full(p.shape, this.lr, { device: p.device }))));
   }
 
-  protected override spec(): LearnerSpec & { module: M } {
+  protected override spec(): Omit<LearnerSpec, 'tasks'> & { module: M } {
     const rates = new Map(this.module.namedParameters().map(([name], i) => [name, this.lrs[i]]));
     return { ...super.spec(), lrOf: (name) => rates.get(name)!, lrFixed: true };
   }
@@ -117,9 +121,9 @@ export class ANIL<B extends Module & { forward(x: Tensor): Tensor } = Module & {
     this.head = new MAML(checkModule('ANIL', head, 'head') as H, options);
   }
 
-  /** A learner for one task: the head, to adapt on features(x). */
-  clone(): Learner<H> {
-    return this.head.clone();
+  /** A learner for one task (or `tasks` at once): the head, to adapt on features(x). */
+  clone(options?: { tasks?: number }): Learner<H> {
+    return this.head.clone(options);
   }
 
   /** The body's features of `x`, computed once per task and fed to learner.forward. */

@@ -52,7 +52,7 @@ export class Reptile<M extends Forward = Forward> extends Module {
         return [name, leaf];
       }),
     );
-    return new Learner({ op: 'Reptile', module: this.module, weights, adapted, lrOf: () => this.lr, lrFixed: false, mode: 'detached', allowUnused: this.allowUnused });
+    return new Learner({ op: 'Reptile', module: this.module, weights, adapted, lrOf: () => this.lr, lrFixed: false, mode: 'detached', allowUnused: this.allowUnused, tasks: null });
   }
 
   /** The outer update from the learners of one meta-batch, in place on the model's parameters. */

@@ -2,6 +2,7 @@
 // matmul on strided views (no transposes are materialised).
 import { coalesce, formatShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { tidy } from '../memory.js';
 import { apply, composed, defineOp, type OpDef } from './op.js';
 import { contiguous } from './views.js';
 
@@ -39,5 +40,21 @@ const linearOp: OpDef<void> = defineOp({
   },
 });
 
-/** y = x·Wᵀ + b for x [..., in], W [out, in], b [out] (like torch.nn.functional.linear). */
-export const linear = (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => apply(linearOp, bias ? [x, weight, bias] : [x, weight], undefined);
+/**
+ * y = x·Wᵀ + b for x [..., in], W [out, in], b [out] (like torch.nn.functional.linear). With a weight
+ * per leading entry, W [T, out, in] and b [T, out] (a meta-batch's per-task weights), x is
+ * [T, ..., in] and entry t uses W[t], b[t]: one batched matmul.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (weight.ndim !== 3) return apply(linearOp, bias ? [x, weight, bias] : [x, weight], undefined);
+  const [tasks, out, inFeatures] = weight.shape;
+  if (x.ndim < 2 || x.shape[0] !== tasks || x.shape[x.ndim - 1] !== inFeatures || (bias && (bias.ndim !== 2 || bias.shape.join() !== [tasks, out].join()))) {
+    throw new Error(
+      `linear: input ${formatShape(x.shape)} does not fit per-entry weight ${formatShape(weight.shape)}${bias ? ` and bias ${formatShape(bias.shape)}` : ''} (expected input [${tasks}, ..., ${inFeatures}], bias [${tasks}, ${out}])`,
+    );
+  }
+  return tidy(() => {
+    const y = x.reshape([tasks, -1, inFeatures]).matmul(weight.transpose(-1, -2));
+    return (bias ? y.add(bias.unsqueeze(1)) : y).reshape([...x.shape.slice(0, -1), out]);
+  });
+}
