@@ -26,13 +26,14 @@ import reduce from './suites/reduce.js';
 import training from './suites/training.js';
 import conv from './suites/conv.js';
 import mtl from './suites/mtl.js';
+import metaLearning from './suites/meta.js';
 
 const require = createRequire(import.meta.url);
 const Benchmark = require('benchmark');
 // benchmark.js inlines a test's source when it can, which loses closures: call fn by reference.
 Benchmark.support.decompilation = false;
 
-const SUITES = [matmul, linearMatmul, elementwise, reduce, crossEntropy, adam, training, conv, mtl];
+const SUITES = [matmul, linearMatmul, elementwise, reduce, crossEntropy, adam, training, conv, mtl, metaLearning];
 const BENCH = { maxTime: 3, minSamples: 5 };   // seconds of sampling per case and side; ≥5 samples
 const WARMUP = { calls: 3, seconds: 1 };        // at least 3 calls, and at least 1 s unless one call is slower
 const CHECK_STEPS = 3;                          // calls whose results are compared before timing

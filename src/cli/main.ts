@@ -9,6 +9,7 @@ import { NO_ADAPTER_MESSAGE } from '../backend/webgpu/device.js';
 import { init, type BackendChoice } from '../index.js';
 import { multiTaskBytes, trainMultiTask, trainOneShot, type LossHistory, type TrainOptions } from './experiments.js';
 import { attachNegativeNumbers, integerAtLeast, positiveNumber, prepareOutput, UsageError } from './args.js';
+import { metaMain } from './meta.js';
 import { mtlMain } from './mtl.js';
 import { ProgressBar } from './progress.js';
 import { writeReport } from './report.js';
@@ -29,7 +30,9 @@ Options:
   --out DIR     output folder (default runs)
   -h, --help    print this help
 
-  webgrad-train mtl --method NAME [--task toy]   multi-task reproductions (see webgrad-train mtl --help)`;
+  webgrad-train mtl --method NAME [--task toy]   multi-task reproductions (see webgrad-train mtl --help)
+  webgrad-train maml --task sinusoid|mnist       few-shot reproductions (see webgrad-train maml --help)
+  webgrad-train protonet --task mnist            (ProtoNet, MatchingNet, SiameseNet)`;
 
 const DEVICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu', 'reference'];
 const NUMERIC_FLAGS = new Set(['--epochs', '--lr', '--seed', '--hidden', '--tasks']);
@@ -152,6 +155,7 @@ async function run(options: Options): Promise<void> {
 
 async function main(args: string[]): Promise<number> {
   if (args[0] === 'mtl') return mtlMain(args.slice(1));
+  if (args[0] === 'maml' || args[0] === 'protonet') return metaMain(args[0], args.slice(1));
   let options: Options | 'help';
   try {
     options = parseOptions(args);

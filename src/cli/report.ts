@@ -41,18 +41,36 @@ export function lossesCsv({ columns, losses }: LossHistory): string {
 export async function lossesSvg(title: string, { columns, losses }: LossHistory, lossName = 'MSE loss'): Promise<string> {
   const plotted = columns.slice(0, MAX_PLOTTED_SERIES);
   const subtitle = plotted.length < columns.length ? `the first ${plotted.length} of ${columns.length} series; losses.csv has them all` : undefined;
+  const points = losses.flatMap((row, i) => plotted.map((series, c) => ({ x: i + 1, y: row[c], series })));
+  return linesSvg({ title, subtitle, x: 'epoch', y: `${lossName} (log scale)`, logY: true, points, series: plotted });
+}
+
+export interface LinePlot {
+  title: string;
+  subtitle?: string;
+  /** The axes' titles. */
+  x: string;
+  y: string;
+  /** A log y axis (points with y ≤ 0 are left out: it cannot place them). */
+  logY?: boolean;
+  points: readonly { x: number; y: number; series: string }[];
+  /** The series in legend order. */
+  series: readonly string[];
+}
+
+/** One coloured line per series, drawn by vega-lite and rendered to SVG by vega without a browser. */
+export async function linesSvg({ title, subtitle, x, y, logY = false, points, series }: LinePlot): Promise<string> {
   const spec: TopLevelSpec = {
     title: { text: title, ...(subtitle && { subtitle }) },
     width: 600,
     height: 300,
-    data: { values: losses.flatMap((row, i) => plotted.map((series, c) => ({ epoch: i + 1, series, loss: row[c] }))) },
-    // A log axis shows the one-shot loss falling through many decades; it cannot place a zero loss.
-    transform: [{ filter: 'datum.loss > 0' }],
-    mark: { type: 'line', strokeWidth: 1.5 },
+    data: { values: points.filter((p) => Number.isFinite(p.y)) },
+    transform: logY ? [{ filter: 'datum.y > 0' }] : [],
+    mark: { type: 'line', strokeWidth: 1.5, point: points.length <= 200 },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-      y: { field: 'loss', type: 'quantitative', title: `${lossName} (log scale)`, scale: { type: 'log' } },
-      color: { field: 'series', type: 'nominal', title: null, sort: plotted },
+      x: { field: 'x', type: 'quantitative', title: x },
+      y: { field: 'y', type: 'quantitative', title: y, ...(logY && { scale: { type: 'log' } }) },
+      color: { field: 'series', type: 'nominal', title: null, sort: [...series] },
     },
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });

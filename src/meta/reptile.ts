@@ -42,8 +42,9 @@ export class Reptile<M extends Forward = Forward> extends Module {
     return (this.module.forward as (...args: unknown[]) => ReturnType<M['forward']>)(...inputs);
   }
 
-  /** A learner whose weights start as detached copies of the model's. */
-  clone(): Learner<M> {
+  /** A learner whose weights start as detached copies of the model's; with `tasks`, one for T tasks at once (see MAML.clone). */
+  clone(options?: { tasks?: number }): Learner<M> {
+    const { tasks } = checkOptions('Reptile.clone', options, ['tasks']);
     const adapted = adaptedNames('Reptile', this.module, this.allowNograd);
     const weights = Object.fromEntries(
       this.module.namedParameters().map(([name, p]) => {
@@ -52,10 +53,20 @@ export class Reptile<M extends Forward = Forward> extends Module {
         return [name, leaf];
       }),
     );
-    return new Learner({ op: 'Reptile', module: this.module, weights, adapted, lrOf: () => this.lr, lrFixed: false, mode: 'detached', allowUnused: this.allowUnused, tasks: null });
+    return new Learner({
+      op: 'Reptile',
+      module: this.module,
+      weights,
+      adapted,
+      lrOf: () => this.lr,
+      lrFixed: false,
+      mode: 'detached',
+      allowUnused: this.allowUnused,
+      tasks: tasks === undefined ? null : numberOption('Reptile.clone', 'tasks', tasks, 1, { integer: true }),
+    });
   }
 
-  /** The outer update from the learners of one meta-batch, in place on the model's parameters. */
+  /** The outer update from the learners of one meta-batch (batched ones count T tasks each), in place on the model's parameters. */
   step(learners: readonly Learner<M>[], options?: { epsilon?: number }): void {
     const { epsilon = this.epsilon } = checkOptions('Reptile.step', options, ['epsilon']);
     numberOption('Reptile.step', 'epsilon', epsilon, 0, { max: 1 });
@@ -65,7 +76,9 @@ export class Reptile<M extends Forward = Forward> extends Module {
     tidy(() =>
       noGrad(() => {
         for (const [name, theta] of this.module.namedParameters()) {
-          const mean = learners.map((l) => l.parameters[name]).reduce((a: Tensor, b) => a.add(b)).div(learners.length);
+          const sums = learners.map((l) => (l.tasks === null ? l.parameters[name] : l.parameters[name].sum(0)));
+          const count = learners.reduce((n, l) => n + (l.tasks ?? 1), 0);
+          const mean = sums.reduce((a: Tensor, b) => a.add(b)).div(count);
           assign(theta, theta.add(mean.sub(theta).mul(epsilon)));
         }
       }),
