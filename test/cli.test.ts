@@ -136,6 +136,41 @@ describe('the built CLI (dist/cli/main.js)', () => {
     }
   }, 300_000);
 
+  const train = (command: string, args: string[]) => spawnSync(process.execPath, [cli, command, ...args], { encoding: 'utf8' });
+
+  test('maml --task sinusoid: a row per run in results.csv (MSE after 0 … 10 steps), curves.svg, each run its losses', () => {
+    const result = train('maml', ['--task', 'sinusoid', '--method', 'MAML,Pretrained', '--shots', '5', '--iterations', '40', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/MAML, K = 5: test MSE [\d.]+ before, [\d.]+ ± [\d.]+ after 1 step, [\d.]+ ± [\d.]+ after 10/);
+    const dir = join(out, 'maml-sinusoid', 'K-5');
+    const rows = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').map((r) => r.split(','));
+    expect(rows[0].slice(0, 6)).toEqual(['method', 'seed', 'iterations', 'seconds', 'mse_0', 'mse_1']);
+    expect(rows.slice(1).map((r) => [r[0], r[2]])).toEqual([['MAML', '40'], ['Pretrained', '40']]);
+    rows.slice(1).forEach((r) => r.slice(4).forEach((v) => expect(Number(v)).toBeGreaterThan(0)));
+    expect(readFileSync(join(dir, 'curves.svg'), 'utf8')).toMatch(/^<svg[\s\S]*Sinusoid regression, K = 5[\s\S]*<\/svg>$/);
+    expect(readFileSync(join(dir, 'MAML', 'seed-0', 'losses.csv'), 'utf8')).toMatch(/^epoch,query MSE\n1,/);
+  }, 300_000);
+
+  test('protonet --task mnist: accuracy ± 95 % over the test episodes, appended to results.csv', () => {
+    const result = train('protonet', ['--task', 'mnist', '--method', 'ProtoNet', '--shots', '1', '--iterations', '3', '--episodes', '10', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/ProtoNet, 5-way 1-shot on digits 5–9: accuracy [\d.]+ ± [\d.]+ % over 10 episodes/);
+    const rows = readFileSync(join(out, 'protonet-mnist', 'results.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('method,ways,shots,seed,iterations,seconds,accuracy,ci95,episodes');
+    expect(rows[1]).toMatch(/^ProtoNet,5,1,0,3,[\d.]+,[\d.]+,[\d.]+,10$/);
+  }, 300_000);
+
+  test('maml / protonet: bad flags exit 2 naming the flag and the choices', () => {
+    expect(train('maml', ['--method', 'MAML']).stderr).toMatch(/--task must be one of sinusoid, mnist for maml, got none/);
+    expect(train('protonet', ['--task', 'sinusoid']).stderr).toMatch(/--task must be one of mnist for protonet, got 'sinusoid'/);
+    const unknown = train('maml', ['--task', 'sinusoid', '--method', 'MAMl']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/--method must be one of MAML, FOMAML, Reptile, MetaSGD, ANIL, Pretrained .*got 'MAMl'/);
+    expect(train('protonet', ['--task', 'mnist', '--method', 'MAML']).stderr).toMatch(/--method must be one of ProtoNet, MatchingNet, SiameseNet/);
+    expect(train('maml', ['--task', 'sinusoid', '--shots', '5,0']).stderr).toMatch(/--shots must be an integer ≥ 1, got '0'/);
+    expect(train('maml', ['--help']).stdout).toMatch(/Usage: webgrad-train maml --task sinusoid\|mnist/);
+  });
+
   test('mtl: bad flags exit 2 naming the flag and the choices', () => {
     const unknown = mtl(['--method', 'Foo']);
     expect(unknown.status).toBe(2);

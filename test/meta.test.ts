@@ -32,14 +32,14 @@ describe('MAML', () => {
     const maml = new meta.MAML(net, { lr: 0.4 });
     const { xs, ys, xq, yq } = task();
     const learner = maml.clone();
-    expect(learner.parameters).toEqual(net.stateDict());
+    expect(learner.weights).toEqual(net.stateDict());
     learner.adapt(F.mseLoss(learner.forward(xs), ys));
     F.mseLoss(learner.forward(xq), yq).backward();
 
     const theta = leaves(net.parameters());
     const g = grad(F.mseLoss(forwardWith(theta, xs), ys), theta, { createGraph: true });
     const adapted = theta.map((t, i) => t.sub(g[i].mul(0.4)));
-    for (const [i, name] of Object.keys(net.stateDict()).entries()) await expectNear(learner.parameters[name], adapted[i]);
+    for (const [i, name] of Object.keys(net.stateDict()).entries()) await expectNear(learner.weights[name], adapted[i]);
     const meta2 = grad(F.mseLoss(forwardWith(adapted, xq), yq), theta);
     for (const [i, p] of net.parameters().entries()) await expectNear(p.grad!, meta2[i]);
     expect(learner.steps).toBe(1);
@@ -74,8 +74,8 @@ describe('MAML', () => {
       F.mseLoss(forwardWith(copy, xs), ys).backward();
       adam.step();
     }
-    for (const [i, w] of Object.values(learner.parameters).entries()) await expectNear(w, copy[i], 1e-9);
-    expect(Object.values(learner.parameters).every((w) => w.gradFn !== null)).toBe(true);
+    for (const [i, w] of Object.values(learner.weights).entries()) await expectNear(w, copy[i], 1e-9);
+    expect(Object.values(learner.weights).every((w) => w.gradFn !== null)).toBe(true);
   });
 
   test('a meta-training loop with Adam lowers the post-adaptation loss of new tasks', async () => {
@@ -135,7 +135,7 @@ describe('a batched meta-batch: T tasks as one computation', () => {
       return { one, loss: F.mseLoss(one.forward(xq), yq) };
     });
     await expectNear(batchedLosses, await Promise.all(separate.map(async ({ loss }) => (await loss.rawData())[0])), 1e-9);
-    for (const name of Object.keys(separate[0].one.parameters)) await expectNear(batched.parameters[name], stackTensors(separate.map(({ one }) => one.parameters[name])), 1e-9);
+    for (const name of Object.keys(separate[0].one.weights)) await expectNear(batched.weights[name], stackTensors(separate.map(({ one }) => one.weights[name])), 1e-9);
     const loopGrads = grad(separate.map(({ loss }) => loss).reduce((a, b) => a.add(b)), learner.parameters());
     for (let i = 0; i < loopGrads.length; i++) await expectNear(batchedGrads[i], loopGrads[i], 1e-9);
   });
@@ -163,7 +163,7 @@ describe('Meta-SGD, ANIL, Reptile', () => {
     const theta = leaves(net.parameters());
     const g = grad(F.mseLoss(forwardWith(theta, xs), ys), theta);
     const adapted = leaves(theta.map((t, i) => t.sub(g[i].mul(0.2))));
-    for (const [i, w] of Object.values(learner.parameters).entries()) await expectNear(w, adapted[i]);
+    for (const [i, w] of Object.values(learner.weights).entries()) await expectNear(w, adapted[i]);
     const query = grad(F.mseLoss(forwardWith(adapted, xq), yq), adapted);
     for (let i = 0; i < 4; i++) await expectNear(metaSgd.lrs[i].grad!, g[i].neg().mul(query[i]));
   });
@@ -176,14 +176,14 @@ describe('Meta-SGD, ANIL, Reptile', () => {
     const learner = anil.clone();
     const [fs, fq] = [anil.features(xs), anil.features(xq)];
     learner.adapt(F.mseLoss(learner.forward(fs), ys));
-    expect(Object.keys(learner.parameters)).toEqual(['weight', 'bias']);
+    expect(Object.keys(learner.weights)).toEqual(['weight', 'bias']);
     F.mseLoss(learner.forward(fq), yq).backward();
 
     const theta = leaves(anil.parameters());
     const features = (x: Tensor) => F.linear(x, theta[0], theta[1]).tanh();
     const g = grad(F.mseLoss(F.linear(features(xs), theta[2], theta[3]), ys), [theta[2], theta[3]], { createGraph: true });
     const head = [theta[2].sub(g[0].mul(0.5)), theta[3].sub(g[1].mul(0.5))];
-    await expectNear(learner.parameters.weight, head[0]);
+    await expectNear(learner.weights.weight, head[0]);
     const expected = grad(F.mseLoss(F.linear(features(xq), head[0], head[1]), yq), theta);
     for (const [i, p] of anil.parameters().entries()) await expectNear(p.grad!, expected[i]);
     await expectNear(anil.forward(xq), F.linear(features(xq), theta[2], theta[3]));
@@ -199,7 +199,7 @@ describe('Meta-SGD, ANIL, Reptile', () => {
       for (let i = 0; i < 3; i++) learner.adapt(F.mseLoss(learner.forward(xs), ys), t === 1 ? { optimizer: 'adam' } : {});
       return learner;
     });
-    expect(Object.values(learners[0].parameters).every((w) => w.isLeaf)).toBe(true);
+    expect(Object.values(learners[0].weights).every((w) => w.isLeaf)).toBe(true);
     // By hand: plain SGD on one copy, torch.optim.Adam on the other.
     const phis = tasks.map(({ xs, ys }, t) => {
       const phi = leaves(theta);
@@ -211,10 +211,29 @@ describe('Meta-SGD, ANIL, Reptile', () => {
       }
       return phi;
     });
-    for (const t of [0, 1]) for (const [i, w] of Object.values(learners[t].parameters).entries()) await expectNear(w, phis[t][i], 1e-9);
+    for (const t of [0, 1]) for (const [i, w] of Object.values(learners[t].weights).entries()) await expectNear(w, phis[t][i], 1e-9);
     reptile.step(learners);
     for (const [i, p] of net.parameters().entries()) await expectNear(p, theta[i].add(phis[0][i].add(phis[1][i]).div(2).sub(theta[i]).mul(0.25)), 1e-9);
     expect(net.parameters().every((p) => p.grad === null)).toBe(true);
+  });
+  test('a batched Reptile learner steps the model as T learners do', async () => {
+    const [one, many] = [tanhNet(), tanhNet()];
+    many.loadStateDict(one.stateDict());
+    const tasks = Array.from({ length: 3 }, task);
+    const [batched, separate] = [new meta.Reptile(one, { lr: 0.1, epsilon: 0.5 }), new meta.Reptile(many, { lr: 0.1, epsilon: 0.5 })];
+    const perTask = (a: Tensor, b: Tensor) => F.mseLoss(a, b, { reduction: 'none' }).mean([1, 2]);
+    const learner = batched.clone({ tasks: 3 });
+    const [xs, ys] = [stackTensors(tasks.map((t) => t.xs)), stackTensors(tasks.map((t) => t.ys))];
+    for (let i = 0; i < 3; i++) learner.adapt(perTask(learner.forward(xs), ys));
+    batched.step([learner]);
+    separate.step(
+      tasks.map(({ xs, ys }) => {
+        const l = separate.clone();
+        for (let i = 0; i < 3; i++) l.adapt(F.mseLoss(l.forward(xs), ys));
+        return l;
+      }),
+    );
+    for (const [i, p] of one.parameters().entries()) await expectNear(p, many.parameters()[i], 1e-9);
   });
 });
 
@@ -302,14 +321,14 @@ describe('meta: arguments', () => {
     const learner = new meta.MAML(net, { lr: 0.1, allowNograd: true }).clone();
     const { xs, ys } = task();
     learner.adapt(F.mseLoss(learner.forward(xs), ys));
-    expect(learner.parameters['0.weight']).toBe(net.parameters()[0]);
+    expect(learner.weights['0.weight']).toBe(net.parameters()[0]);
     // Two heads, and a support loss of the first only: the second head is unused.
     const twoHeads = new models.HardSharingNet({ trunk: new nn.Linear(2, 3), heads: [new nn.Linear(3, 1), new nn.Linear(3, 1)] });
     const strict = new meta.MAML(twoHeads, { lr: 0.1 }).clone();
     expect(() => strict.adapt(F.mseLoss(strict.forward(xs).tasks[0], ys))).toThrow(/MAML.adapt: grad: input 4 \[1,3\] was not used.*pass allowUnused: true/);
     const lenient = new meta.MAML(twoHeads, { lr: 0.1, allowUnused: true }).clone();
     lenient.adapt(F.mseLoss(lenient.forward(xs).tasks[0], ys));
-    await expectNear(lenient.parameters['heads.1.weight'], twoHeads.parameters()[4]);
+    await expectNear(lenient.weights['heads.1.weight'], twoHeads.parameters()[4]);
   });
 });
 

@@ -155,7 +155,8 @@ describe('every case of the device table (test/device-cases.ts): float64 gradche
       return;
     }
     expect(await gradcheck(fn, inputs)).toBeLessThan(1e-4);
-  });
+    // Two float64 forwards per input element: 'matmul odd' (7,178 elements) runs for tens of seconds.
+  }, 240_000);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -53,23 +53,25 @@ export interface LinePlot {
   y: string;
   /** A log y axis (points with y ≤ 0 are left out: it cannot place them). */
   logY?: boolean;
+  /** The y axis's range; lines leaving it are clipped at its edge. */
+  yDomain?: readonly [number, number];
   points: readonly { x: number; y: number; series: string }[];
   /** The series in legend order. */
   series: readonly string[];
 }
 
 /** One coloured line per series, drawn by vega-lite and rendered to SVG by vega without a browser. */
-export async function linesSvg({ title, subtitle, x, y, logY = false, points, series }: LinePlot): Promise<string> {
+export async function linesSvg({ title, subtitle, x, y, logY = false, yDomain, points, series }: LinePlot): Promise<string> {
   const spec: TopLevelSpec = {
     title: { text: title, ...(subtitle && { subtitle }) },
     width: 600,
     height: 300,
     data: { values: points.filter((p) => Number.isFinite(p.y)) },
     transform: logY ? [{ filter: 'datum.y > 0' }] : [],
-    mark: { type: 'line', strokeWidth: 1.5, point: points.length <= 200 },
+    mark: { type: 'line', strokeWidth: 1.5, point: points.length <= 200, clip: yDomain !== undefined },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: x },
-      y: { field: 'y', type: 'quantitative', title: y, ...(logY && { scale: { type: 'log' } }) },
+      y: { field: 'y', type: 'quantitative', title: y, scale: { ...(logY && { type: 'log' }), ...(yDomain && { domain: [...yDomain] }) } },
       color: { field: 'series', type: 'nominal', title: null, sort: [...series] },
     },
   };

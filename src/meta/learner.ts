@@ -39,7 +39,7 @@ export interface LearnerSpec {
 }
 
 export class Learner<M extends Forward = Forward> {
-  private weights: Record<string, Tensor>;
+  private current: Record<string, Tensor>;
   private optimizer: InnerOptimizer | null = null;
   private moments = new Map<string, AdamMoments>();
   /** Inner steps taken. */
@@ -48,7 +48,7 @@ export class Learner<M extends Forward = Forward> {
   /** @internal Made by a meta-learner's clone(). */
   constructor(private readonly spec: LearnerSpec & { module: M }) {
     const { tasks, weights } = spec;
-    this.weights = tasks === null ? { ...weights } : Object.fromEntries(Object.entries(weights).map(([name, w]) => [name, w.unsqueeze(0).expand([tasks, ...w.shape])]));
+    this.current = tasks === null ? { ...weights } : Object.fromEntries(Object.entries(weights).map(([name, w]) => [name, w.unsqueeze(0).expand([tasks, ...w.shape])]));
   }
 
   /** The number of tasks a batched learner adapts at once; null for one task. */
@@ -61,9 +61,9 @@ export class Learner<M extends Forward = Forward> {
     return this.spec.module;
   }
 
-  /** The current fast weights by dotted name: the model's own before the first adapt(). */
-  get parameters(): Readonly<Record<string, Tensor>> {
-    return this.weights;
+  /** The current fast weights by dotted name: the model's own before the first adapt() (batched: [T, ...] views of them). */
+  get weights(): Readonly<Record<string, Tensor>> {
+    return this.current;
   }
 
   /**
@@ -72,9 +72,9 @@ export class Learner<M extends Forward = Forward> {
    */
   forward(...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
     const module = this.spec.module as Module & { forward(...args: unknown[]): unknown };
-    if (this.spec.tasks === null) return functionalCall(module, this.weights, ...inputs) as ReturnType<M['forward']>;
+    if (this.spec.tasks === null) return functionalCall(module, this.current, ...inputs) as ReturnType<M['forward']>;
     try {
-      return withTensors(module, this.weights, () => module.forward(...inputs)) as ReturnType<M['forward']>;
+      return withTensors(module, this.current, () => module.forward(...inputs)) as ReturnType<M['forward']>;
     } catch (err) {
       throw new Error(`${this.spec.op} (batched over ${this.spec.tasks} tasks): ${(err as Error).message} (inputs must be [${this.spec.tasks}, ...]; per-task weights work in Linear and elementwise layers)`);
     }
@@ -98,7 +98,7 @@ export class Learner<M extends Forward = Forward> {
     if (lr !== undefined && !(typeof lr === 'number' && Number.isFinite(lr))) throw new Error(`${op}.adapt: lr must be a finite number, got ${describe(lr)}`);
     if (!loss.requiresGrad) throw new Error(`${op}.adapt: loss does not depend on the learner's weights; compute it from learner.forward(...)`);
     this.optimizer = optimizer;
-    const tensors = adapted.map((name) => this.weights[name]);
+    const tensors = adapted.map((name) => this.current[name]);
     let grads: Tensor[];
     try {
       // The graph is kept even in first order: the fast weights' chain back to the model is part of it.
@@ -115,7 +115,7 @@ export class Learner<M extends Forward = Forward> {
         this.moments.set(name, moments);
         next = theta;
       }
-      this.weights[name] = mode === 'detached' ? detachedLeaf(next) : next;
+      this.current[name] = mode === 'detached' ? detachedLeaf(next) : next;
     });
     this.steps++;
     return this;

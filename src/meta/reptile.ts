@@ -76,7 +76,7 @@ export class Reptile<M extends Forward = Forward> extends Module {
     tidy(() =>
       noGrad(() => {
         for (const [name, theta] of this.module.namedParameters()) {
-          const sums = learners.map((l) => (l.tasks === null ? l.parameters[name] : l.parameters[name].sum(0)));
+          const sums = learners.map((l) => (l.tasks === null ? l.weights[name] : l.weights[name].sum(0)));
           const count = learners.reduce((n, l) => n + (l.tasks ?? 1), 0);
           const mean = sums.reduce((a: Tensor, b) => a.add(b)).div(count);
           assign(theta, theta.add(mean.sub(theta).mul(epsilon)));
