@@ -120,7 +120,9 @@ describe.each(DEVICES)('on %s', (device) => {
     for (let i = 0; i < 3; i++) await step();
     const before = memory(device).tensors;
     for (let i = 0; i < 15; i++) await step();
-    expect(memory(device).tensors).toBe(before);
+    // Never more: the awaits let the FinalizationRegistry collect what earlier tests left undisposed,
+    // which can only lower the count (a CI run saw 601 → 36).
+    expect(memory(device).tensors).toBeLessThanOrEqual(before);
   });
 });
 
