@@ -58,7 +58,7 @@ function metricMethod(method: 'ProtoNet' | 'MatchingNet' | 'SiameseNet'): Method
   return { parameters: net.parameters(), loss, scores, train: (mode) => net.train(mode) };
 }
 
-function mamlMethod(firstOrder: boolean, metaBatch: number): Method & { loss(episode: data.Episode): Tensor } {
+function mamlMethod(firstOrder: boolean, metaBatch: number): Method {
   const backbone = new models.Conv4({ hidden: HIDDEN, trackRunningStats: false });
   const model: Classifier = new nn.Sequential(backbone, new nn.Linear(backbone.outFeatures, WAYS));
   const maml = new meta.MAML(model, { lr: 0.4, firstOrder });

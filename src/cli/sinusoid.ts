@@ -94,8 +94,7 @@ export async function trainSinusoid(setup: SinusoidSetup): Promise<Trained & { l
     if (i % every === 0 || i === iterations) await record(i, loss);
     else loss.dispose();
   }
-  const tuned = method === 'MetaSGD' || method === 'ANIL';
-  return { model, losses, learner: tuned ? learners : plainSgd(model, innerLr), inputs };
+  return { model, losses, learner: method === 'FOMAML' || method === 'MAML' ? plainSgd(model, innerLr) : learners, inputs };
 }
 
 /** Fine-tuning by plain SGD, first order: no second-order graph is kept at test time. */
@@ -123,7 +122,8 @@ function prepare(method: SinusoidMethod, model: Mlp, lr: number): [(tasks: numbe
       return [(t) => anil.clone({ tasks: t }) as unknown as meta.Learner<Mlp>, anil.parameters(), (x) => anil.features(x)];
     }
     default:
-      return [() => new meta.MAML(model, { lr }).clone(), model.parameters(), (x) => x];
+      // Pretrained: the net itself is trained; it is fine-tuned by plain SGD at test time.
+      return [plainSgd(model, lr), model.parameters(), (x) => x];
   }
 }
 
