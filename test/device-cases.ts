@@ -244,6 +244,17 @@ export const metaCases: Case[] = [
       return perTask(learner.forward(xq), yq);
     });
   }, [fixed(s(3, 6, 2)), fixed(s(3, 6, 1)), fixed(s(3, 5, 2)), fixed(s(3, 5, 1)), ...net]],
+  ['MAML batched over 3 tasks, conv → batch norm → max-pool → linear (few-shot Conv-4 block)', (...t) => {
+    const net = new nn.Sequential(new nn.Conv2d(1, 2, 3, { padding: 1 }), new nn.BatchNorm2d(2, { trackRunningStats: false }), new nn.Tanh(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(8, 3));
+    const maml = new meta.MAML(net, { lr: 0.5 });
+    const [xs, ys, xq, yq] = t;
+    const perTask = (logits: Tensor, labels: Tensor) => F.crossEntropy(logits.reshape([-1, 3]), labels.reshape([-1]), { reduction: 'none' }).reshape([3, -1]).mean(1);
+    return withWeights(maml, t.slice(4), () => {
+      const learner = maml.clone({ tasks: 3 });
+      learner.adapt(perTask(learner.forward(xs), ys)).adapt(perTask(learner.forward(xs), ys));
+      return perTask(learner.forward(xq), yq);
+    });
+  }, [fixed(s(3, 3, 1, 4, 4)), index([0, 1, 2, 2, 0, 1, 1, 2, 0], [3, 3]), fixed(s(3, 2, 1, 4, 4)), index([2, 0, 1, 1, 0, 2], [3, 2]), s(2, 1, 3, 3), s(2), pos(2), s(2), s(3, 8), s(3)]],
   ['ProtoNet scores', metric((e) => new meta.ProtoNet(e)), [...episode, s(4, 2), s(4)]],
   ['MatchingNet scores', metric((e) => new meta.MatchingNet(e, { scale: 3 })), [...episode, s(4, 2), s(4)]],
   ['SiameseNet scores', metric((e) => new meta.SiameseNet(e)), [...episode, s(4, 2), s(4)]],

@@ -71,6 +71,20 @@ describe('data.fewShotTasks', () => {
     expect(await replay(7)).not.toEqual(await replay(8));
   });
 
+  test('sampleBatch(E) stacks the episodes E sample() calls draw', async () => {
+    const options = { ways: 3, shots: 2, queries: 4, seed: 3 };
+    const [batched, single] = [data.fewShotTasks(labelled(8, 12), options), data.fewShotTasks(labelled(8, 12), options)];
+    const batch = batched.sampleBatch(4);
+    expect([batch.support.shape, batch.supportLabels.shape, batch.query.shape, batch.queryLabels.shape]).toEqual([[4, 6, 2], [4, 6], [4, 12, 2], [4, 12]]);
+    const episodes = Array.from({ length: 4 }, () => single.sample());
+    expect(batch.classes).toEqual(episodes.map((e) => e.classes));
+    for (const key of ['support', 'supportLabels', 'query', 'queryLabels'] as const) {
+      expect(await values(batch[key])).toEqual((await Promise.all(episodes.map((e) => values(e[key])))).flat());
+    }
+    expect(await values(batched.sample().support)).toEqual(await values(single.sample().support));
+    expect(() => batched.sampleBatch(0)).toThrow(/fewShotTasks.sampleBatch: episodes must be a finite integer ≥ 1, got the number 0/);
+  });
+
   test('meta-train and meta-test splits never share a class', async () => {
     const dataset = labelled(10, 20);
     const train = data.fewShotTasks(dataset, { ways: 5, shots: 1, queries: 3, classes: [0, 1, 2, 3, 4], seed: 0 });

@@ -103,7 +103,7 @@ function checkSeed(op: string, seed: unknown): void {
 
 /** A random permutation of 0 … n-1 as numbers, from manualSeed's stream or from `seed` (like torch.randperm). */
 export { multiMnist, type MultiMnistOptions, type MultiMnistSplit } from './multimnist.js';
-export { sinusoidTasks, fewShotTasks, SinusoidTasks, FewShotTasks, type SinusoidOptions, type SinusoidTask, type SinusoidBatch, type ClassDataset, type FewShotOptions, type Episode } from './tasks.js';
+export { sinusoidTasks, fewShotTasks, SinusoidTasks, FewShotTasks, type SinusoidOptions, type SinusoidTask, type SinusoidBatch, type ClassDataset, type FewShotOptions, type Episode, type EpisodeBatch } from './tasks.js';
 export { mnist, imageFolder, type ImageFolderOptions } from './images.js';
 
 export function randperm(n: number, options?: { seed?: number }): number[] {

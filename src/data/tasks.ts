@@ -166,6 +166,11 @@ export interface Episode {
   classes: number[];
 }
 
+/** Episodes stacked along a leading dim (support [E, N·K, ...shape], labels [E, N·K], ...); classes[e] is episode e's. */
+export interface EpisodeBatch extends Omit<Episode, 'classes'> {
+  classes: number[][];
+}
+
 export class FewShotTasks {
   readonly ways: number;
   readonly shots: number;
@@ -199,25 +204,39 @@ export class FewShotTasks {
 
   /** The next episode: N classes of the split, and K + Q distinct examples of each. */
   sample(): Episode {
+    const { classes, ...tensors } = this.draw(1, []);
+    return { ...tensors, classes: classes[0] };
+  }
+
+  /** The next `episodes` episodes, stacked: the same ones as that many sample() calls, with a leading dim. */
+  sampleBatch(episodes: number): EpisodeBatch {
+    numberOption('fewShotTasks.sampleBatch', 'episodes', episodes, 1, { integer: true });
+    return this.draw(episodes, [episodes]);
+  }
+
+  private draw(episodes: number, lead: number[]): EpisodeBatch {
     const size = this.dataset.shape.reduce((a, b) => a * b, 1);
-    const chosen = permutation(this.classes.length, this.rng).slice(0, this.ways).map((i) => this.classes[i]);
-    const [k, q] = [this.shots, this.queries];
-    const support = new Float32Array(this.ways * k * size);
-    const query = new Float32Array(this.ways * q * size);
-    chosen.forEach((c, way) => {
-      const pool = this.dataset.examples[c];
-      const picks = permutation(pool.length, this.rng);
-      for (let i = 0; i < k; i++) support.set(pool[picks[i]], (way * k + i) * size);
-      for (let i = 0; i < q; i++) query.set(pool[picks[k + i]], (way * q + i) * size);
+    const [n, k, q] = [this.ways, this.shots, this.queries];
+    const support = new Float32Array(episodes * n * k * size);
+    const query = new Float32Array(episodes * n * q * size);
+    const classes = Array.from({ length: episodes }, (_, e) => {
+      const chosen = permutation(this.classes.length, this.rng).slice(0, n).map((i) => this.classes[i]);
+      chosen.forEach((c, way) => {
+        const pool = this.dataset.examples[c];
+        const picks = permutation(pool.length, this.rng);
+        for (let i = 0; i < k; i++) support.set(pool[picks[i]], ((e * n + way) * k + i) * size);
+        for (let i = 0; i < q; i++) query.set(pool[picks[k + i]], ((e * n + way) * q + i) * size);
+      });
+      return chosen;
     });
     const on = this.device ? { device: this.device } : {};
-    const labels = (n: number) => tensor(Array.from({ length: this.ways * n }, (_, i) => Math.floor(i / n)), on);
+    const labels = (m: number) => tensor(Array.from({ length: episodes * n * m }, (_, i) => Math.floor(i / m) % n), { shape: [...lead, n * m], ...on });
     return {
-      support: tensor(support, { shape: [this.ways * k, ...this.dataset.shape], ...on }),
+      support: tensor(support, { shape: [...lead, n * k, ...this.dataset.shape], ...on }),
       supportLabels: labels(k),
-      query: tensor(query, { shape: [this.ways * q, ...this.dataset.shape], ...on }),
+      query: tensor(query, { shape: [...lead, n * q, ...this.dataset.shape], ...on }),
       queryLabels: labels(q),
-      classes: chosen,
+      classes,
     };
   }
 }

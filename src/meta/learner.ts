@@ -6,11 +6,16 @@
 import { grad } from '../autograd/engine.js';
 import { checkOptions, checkTensor, describe } from '../check.js';
 import { functionalCall, withTensors } from '../nn/functional-call.js';
+import { withTaskDim } from '../nn/tasks.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { adamStep, INNER_OPTIMIZERS, sgdStep, type AdamMoments, type InnerAdamOptions, type InnerOptimizer } from './inner.js';
 
 export type Forward = Module & { forward(...args: never[]): unknown };
+
+/** What a batched learner's model may be made of. */
+const BATCHED_LAYERS =
+  'a batched learner runs Linear, Conv2d, BatchNorm1d/2d (trackRunningStats: false, or eval), LayerNorm, the poolings, Flatten, Softmax, Dropout and elementwise layers, and your own modules composed of them';
 export type StepMode = 'second-order' | 'first-order' | 'detached';
 
 export interface AdaptOptions extends InnerAdamOptions {
@@ -68,15 +73,15 @@ export class Learner<M extends Forward = Forward> {
 
   /**
    * The model's forward with the fast weights. A batched learner's inputs carry the task dim first,
-   * [T, ...], and its layers get per-task weights [T, ...] (Linear and elementwise layers take them).
+   * [T, ...], and its layers get per-task weights [T, ...] (see BATCHED_LAYERS).
    */
   forward(...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
     const module = this.spec.module as Module & { forward(...args: unknown[]): unknown };
     if (this.spec.tasks === null) return functionalCall(module, this.current, ...inputs) as ReturnType<M['forward']>;
     try {
-      return withTensors(module, this.current, () => module.forward(...inputs)) as ReturnType<M['forward']>;
+      return withTaskDim(this.spec.tasks, () => withTensors(module, this.current, () => module.forward(...inputs))) as ReturnType<M['forward']>;
     } catch (err) {
-      throw new Error(`${this.spec.op} (batched over ${this.spec.tasks} tasks): ${(err as Error).message} (inputs must be [${this.spec.tasks}, ...]; per-task weights work in Linear and elementwise layers)`);
+      throw new Error(`${this.spec.op} (batched over ${this.spec.tasks} tasks): ${(err as Error).message} (inputs must be [${this.spec.tasks}, ...]; ${BATCHED_LAYERS})`);
     }
   }
 

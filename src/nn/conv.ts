@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { kaimingUniformLinear } from './init.js';
 import { Module, Parameter } from './module.js';
+import { foldTasks } from './tasks.js';
 
 export interface Conv2dModuleOptions extends F.Conv2dOptions {
   bias?: boolean;
@@ -52,7 +53,7 @@ export class MaxPool2d extends Module {
     super();
   }
   forward(x: Tensor): Tensor {
-    return F.maxPool2d(x, this.kernelSize, this.options);
+    return foldTasks('MaxPool2d', x, '[N, C, H, W]', (v) => F.maxPool2d(v, this.kernelSize, this.options));
   }
 }
 
@@ -64,7 +65,7 @@ export class AvgPool2d extends Module {
     super();
   }
   forward(x: Tensor): Tensor {
-    return F.avgPool2d(x, this.kernelSize, this.options);
+    return foldTasks('AvgPool2d', x, '[N, C, H, W]', (v) => F.avgPool2d(v, this.kernelSize, this.options));
   }
 }
 
@@ -73,6 +74,6 @@ export class AdaptiveAvgPool2d extends Module {
     super();
   }
   forward(x: Tensor): Tensor {
-    return F.adaptiveAvgPool2d(x, this.outputSize);
+    return foldTasks('AdaptiveAvgPool2d', x, '[N, C, H, W]', (v) => F.adaptiveAvgPool2d(v, this.outputSize));
   }
 }

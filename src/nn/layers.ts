@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { kaimingUniform, kaimingUniformLinear, zeros as fillZeros } from './init.js';
 import { Module, Parameter } from './module.js';
+import { taskDim, taskShifted } from './tasks.js';
 
 /**
  * y = x·Wᵀ + b, weight [out, in], bias [out], with PyTorch's default init: the weight by
@@ -101,7 +102,7 @@ export class Flatten extends Module {
   }
   forward(x: Tensor): Tensor {
     if (x.ndim === 0) return x.reshape([1]);
-    const [start, end] = [normalizeDim('Flatten', this.startDim, x.ndim), normalizeDim('Flatten', this.endDim, x.ndim)];
+    const [start, end] = [normalizeDim('Flatten', taskShifted(this.startDim), x.ndim), normalizeDim('Flatten', taskShifted(this.endDim), x.ndim)];
     if (start > end) throw new Error(`Flatten: startDim ${this.startDim} comes after endDim ${this.endDim} for input ${formatShape(x.shape)}`);
     return x.reshape([...x.shape.slice(0, start), -1, ...x.shape.slice(end + 1)]);
   }
@@ -130,7 +131,7 @@ export class Softmax extends Module {
     super();
   }
   forward(x: Tensor): Tensor {
-    return F.softmax(x, this.dim);
+    return F.softmax(x, taskShifted(this.dim));
   }
 }
 
@@ -139,7 +140,7 @@ export class LogSoftmax extends Module {
     super();
   }
   forward(x: Tensor): Tensor {
-    return F.logSoftmax(x, this.dim);
+    return F.logSoftmax(x, taskShifted(this.dim));
   }
 }
 
@@ -183,6 +184,8 @@ export class Embedding extends Module {
   }
 
   forward(indices: Tensor): Tensor {
+    const tasks = taskDim();
+    if (tasks !== null) throw new Error(`Embedding: per-task weights [${tasks}, ${this.numEmbeddings}, ${this.embeddingDim}] are not supported in a learner batched over ${tasks} tasks; clone one learner per task`);
     return F.embedding(indices, this.weight, this.paddingIdx);
   }
 }

@@ -6,6 +6,7 @@ import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assign, Buffer, Module, Parameter } from './module.js';
 import { batchNormWith, layerNorm } from './normalization.js';
+import { checkTaskInput, taskDim } from './tasks.js';
 
 export interface BatchNormLayerOptions {
   eps?: number;
@@ -65,8 +66,16 @@ abstract class BatchNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    if (!this.ranks.includes(x.ndim) || x.shape[1] !== this.numFeatures) {
-      throw new Error(`${this.name}(${this.numFeatures}): input ${formatShape(x.shape)} must be ${this.layout} with C = ${this.numFeatures}`);
+    const tasks = taskDim();
+    const lead = tasks === null ? 0 : 1;
+    if (!this.ranks.includes(x.ndim - lead) || x.shape[1 + lead] !== this.numFeatures || (tasks !== null && x.shape[0] !== tasks)) {
+      const layout = tasks === null ? this.layout : this.layout.replace(/\[N/g, `[${tasks}, N`);
+      throw new Error(`${this.name}(${this.numFeatures}): input ${formatShape(x.shape)} must be ${layout} with C = ${this.numFeatures}${tasks === null ? '' : ` (a learner batched over ${tasks} tasks)`}`);
+    }
+    if (tasks !== null && this.training && this.running_mean !== null) {
+      throw new Error(
+        `${this.name}(${this.numFeatures}): a learner batched over ${tasks} tasks normalises each task with its own batch statistics and cannot update the shared running statistics in train mode; construct it with trackRunningStats: false (MAML's transductive batch norm), call eval(), or clone one learner per task`,
+      );
     }
     return tidy(() => {
       const updating = this.training && this.num_batches_tracked !== null;
@@ -78,7 +87,7 @@ abstract class BatchNorm extends Module {
       }
       // With running statistics: batch ones while training, running ones in eval; without: batch ones always.
       const training = this.training || this.running_mean === null;
-      return batchNormWith(x, this.running_mean, this.running_var, this.weight, this.bias, training, factor, this.eps);
+      return batchNormWith(x, this.running_mean, this.running_var, this.weight, this.bias, training, factor, this.eps, tasks);
     });
   }
 }
@@ -118,6 +127,16 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
+    const tasks = taskDim();
+    if (tasks === null || (this.weight === null && this.bias === null)) return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
+    checkTaskInput('LayerNorm', x, tasks, `[..., ${this.normalizedShape.join(', ')}]`);
+    // Per-task weight and bias [T, ...normalizedShape], broadcast over each task's leading dims.
+    const perTask = (t: Tensor | null) => t?.reshape([tasks, ...x.shape.slice(1, x.ndim - this.normalizedShape.length).map(() => 1), ...this.normalizedShape]);
+    return tidy(() => {
+      const y = layerNorm(x, this.normalizedShape, null, null, this.eps);
+      const [weight, bias] = [perTask(this.weight), perTask(this.bias)];
+      const scaled = weight ? y.mul(weight) : y;
+      return bias ? scaled.add(bias) : scaled;
+    });
   }
 }

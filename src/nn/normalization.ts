@@ -74,6 +74,8 @@ export function batchNorm(
 /**
  * @internal batchNorm with the running-statistics factor as a number or a 0-d tensor (BatchNorm's
  * cumulative average, momentum null, uses 1 / num_batches_tracked, which lives on the device).
+ * With `tasks` (a batched learner's T), x is [T, N, C, ...], weight and bias [T, C], and each task
+ * has its own batch statistics.
  */
 export function batchNormWith(
   x: Tensor,
@@ -84,21 +86,27 @@ export function batchNormWith(
   training: boolean,
   factor: number | Tensor,
   eps: number,
+  tasks: number | null = null,
 ): Tensor {
   const op = 'batchNorm';
   checkTensor(op, 'input', x);
-  if (x.ndim < 2) throw new Error(`${op}: input ${formatShape(x.shape)} must be [N, C, ...] (at least 2 dims); add a batch dim with reshape([1, ...shape])`);
-  const channels = [x.shape[1]];
-  for (const [what, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]] as const) checkPerFeature(op, what, t, channels, x);
+  // A batched learner's x is [T, N, C, ...] with weight and bias [T, C]: statistics per task and channel.
+  const channel = tasks === null ? 1 : 2;
+  if (x.ndim < channel + 1) throw new Error(`${op}: input ${formatShape(x.shape)} must be [N, C, ...] (at least 2 dims); add a batch dim with reshape([1, ...shape])`);
+  const channels = [x.shape[channel]];
+  const kept = tasks === null ? [1] : [0, 2];
+  for (const [what, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) checkPerFeature(op, what, t, channels, x);
+  for (const [what, t] of [['weight', weight], ['bias', bias]] as const) checkPerFeature(op, what, t, kept.map((d) => x.shape[d]), x);
   if ((runningMean === null) !== (runningVar === null)) throw new Error(`${op}: give both runningMean and runningVar, or neither`);
   if (!training && !runningMean) throw new Error(`${op}: eval mode (training: false) normalises with runningMean and runningVar, which are null; pass training: true to use batch statistics`);
   checkEps(op, eps);
-  const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
-  const shape = x.shape.map((s, i) => (i === 1 ? s : 1));
+  const dims = x.shape.map((_, i) => i).filter((i) => !kept.includes(i));
+  const shape = x.shape.map((s, i) => (kept.includes(i) ? s : 1));
+  const runningShape = x.shape.map((s, i) => (i === channel ? s : 1));
   const count = sizeOf(dims.map((d) => x.shape[d]));
   if (training && count <= 1) throw new Error(`${op}: training needs more than 1 value per channel to compute a variance, got input ${formatShape(x.shape)}`);
   return tidy(() => {
-    if (!training) return scaled(x.sub(runningMean!.reshape(shape)), runningVar!.reshape(shape).add(eps).rsqrt(), weight, bias, shape);
+    if (!training) return scaled(x.sub(runningMean!.reshape(runningShape)), runningVar!.reshape(runningShape).add(eps).rsqrt(), weight, bias, shape);
     const { centred, inverseStd, mean, variance } = moments(x, dims, eps);
     if (runningMean && runningVar) {
       noGrad(() => {

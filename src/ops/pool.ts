@@ -80,7 +80,7 @@ export function maxPool2dWithIndices(input: Tensor, kernelSize: Pair, options: M
     const [k, l] = [rows.kernel * cols.kernel, rows.out * cols.out];
     const [n, c, h, w] = x.shape;
     if (getBackend(x.device).maxPool2dIndices) {
-      const indices = apply(indicesOp, [x], windowGeometry(x, c, rows, cols));
+      const indices = apply(indicesOp, [x], windowGeometry(x.shape, c, rows, cols));
       return { values: planes(geo, x.reshape([n, c, h * w]).gather(2, indices.reshape([n, c, l]))), indices: planes(geo, indices) };
     }
     const windows = unfold(x, rows, cols, -Infinity);

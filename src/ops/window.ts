@@ -38,11 +38,11 @@ export function axis(size: number, kernel: number, stride: number, before: numbe
 }
 
 /** The sizes the window kernels of a backend take (conv2d's, maxPool2dIndices'). */
-export const windowGeometry = (x: Tensor, outChannels: number, rows: Axis, cols: Axis): Conv2dGeometry => ({
-  batch: x.shape[0],
-  inChannels: x.shape[1],
+export const windowGeometry = ([batch, inChannels, h, w]: readonly number[], outChannels: number, rows: Axis, cols: Axis): Conv2dGeometry => ({
+  batch,
+  inChannels,
   outChannels,
-  input: [x.shape[2], x.shape[3]],
+  input: [h, w],
   kernel: [rows.kernel, cols.kernel],
   stride: [rows.stride, cols.stride],
   padding: [rows.before, cols.before],
