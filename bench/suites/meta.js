@@ -4,8 +4,9 @@
 // [25, ...], one forward and one backward for the whole meta-batch), and the same step with 25
 // learners one after another; tfjs: the same batched computation written by hand, the inner
 // gradient by tf.grads inside tf.variableGrads (nested tapes: a second-order gradient). Each step
-// reads back the mean query loss and Σ of the squared meta-gradient.
-import { data as datasets, manualSeed, meta, nn, optim, stack, tensor, tidy } from 'webgrad';
+// reads back the mean query loss and Σ of the squared meta-gradient. Then few-shot Conv-4 on MNIST
+// episodes (below): the batched learner against one learner per episode.
+import { data as datasets, manualSeed, meta, models, nn, optim, stack, tensor, tidy } from 'webgrad';
 import { ADAM, readBack, tfjsVariables } from './common.js';
 
 const [TASKS, K, ALPHA] = [25, 10, 0.01];
@@ -32,14 +33,10 @@ async function prepare() {
   };
 }
 
-/** webgrad's side: the model with prepare()'s weights, the meta-batch, and a meta-step built from `queryLoss(maml, tensors)`. */
-function webgradMetaStep(data, queryLoss) {
-  manualSeed(SEED);
-  const model = mlp();
-  const maml = new meta.MAML(model, { lr: ALPHA });
+/** webgrad's side: `model` (made after the seed, so with prepare()'s weights), the data's tensors, and a meta-step built from `queryLoss(maml, tensors)`. */
+function metaStep(model, tensors, queryLoss) {
+  const maml = new meta.MAML(model, { lr: model.alpha });
   const adam = new optim.Adam(maml.parameters(), { lr: ADAM.lr, betas: [ADAM.beta1, ADAM.beta2], eps: ADAM.eps });
-  const shape = [TASKS, K, 1];
-  const tensors = { xs: tensor(data.xs, { shape }), ys: tensor(data.ys, { shape }), xq: tensor(data.xq, { shape }), yq: tensor(data.yq, { shape }) };
   return {
     step: () =>
       readBack(
@@ -54,6 +51,13 @@ function webgradMetaStep(data, queryLoss) {
       ),
     dispose: () => [...model.parameters(), ...Object.values(tensors)].forEach((t) => t.dispose()),
   };
+}
+
+function webgradMetaStep(data, queryLoss) {
+  manualSeed(SEED);
+  const model = Object.assign(mlp(), { alpha: ALPHA });
+  const shape = [TASKS, K, 1];
+  return metaStep(model, { xs: tensor(data.xs, { shape }), ys: tensor(data.ys, { shape }), xq: tensor(data.xq, { shape }), yq: tensor(data.yq, { shape }) }, queryLoss);
 }
 
 /** The batched learner: `steps` inner steps for all 25 tasks at once. */
@@ -101,11 +105,38 @@ function tfjsMetaStep(tf, data, steps) {
   };
 }
 
+
+// Few-shot MAML on images: Conv-4 (32 channels, MAML's transductive batch norm) + a linear head,
+// 4 MNIST episodes a meta-batch, 5-way 1-shot with 5 queries a class, α = 0.4 (webgrad only: the
+// batched learner against one learner per episode).
+const CONV = { tasks: 4, ways: 5, shots: 1, queries: 5, alpha: 0.4 };
+const convNet = () => {
+  const backbone = new models.Conv4({ hidden: 32, trackRunningStats: false });
+  return Object.assign(new nn.Sequential(backbone, new nn.Linear(backbone.outFeatures, CONV.ways)), { alpha: CONV.alpha });
+};
+
+async function prepareConv() {
+  const tasks = datasets.fewShotTasks(datasets.mnist(), { ways: CONV.ways, shots: CONV.shots, queries: CONV.queries, classes: [0, 1, 2, 3, 4], seed: SEED });
+  const { classes, ...batch } = tasks.sampleBatch(CONV.tasks);
+  const entries = await Promise.all(Object.entries(batch).map(async ([key, t]) => [key, { shape: [...t.shape], values: await t.data() }]));
+  Object.values(batch).forEach((t) => t.dispose());
+  return Object.fromEntries(entries);
+}
+
+function convMetaStep(data, queryLoss) {
+  manualSeed(SEED);
+  const tensors = Object.fromEntries(Object.entries(data).map(([key, { shape, values }]) => [key, tensor(values, { shape })]));
+  return metaStep(convNet(), tensors, queryLoss);
+}
+
+const crossEntropyPerTask = (logits, labels) => F.crossEntropy(logits.reshape([-1, CONV.ways]), labels.reshape([-1]), { reduction: 'none' }).reshape(labels.shape).mean(1);
+const webgradOnly = (side) => (side.startsWith('tfjs') ? 'webgrad only: batched against per-task learners' : undefined);
+
 const TOLERANCE = { rtol: 2e-3, atol: 1e-5 };
 
 export default {
   name: 'meta',
-  title: 'Second-order MAML meta-step, sinusoid setup (MLP 1-40-40-1, meta-batch 25, K = 10, α = 0.01, Adam)',
+  title: 'Second-order MAML meta-steps: the sinusoid setup (MLP 1-40-40-1, meta-batch 25, K = 10, α = 0.01, Adam) and few-shot Conv-4 on MNIST',
   cases: [
     {
       id: 'meta/maml-sinusoid-step',
@@ -119,7 +150,7 @@ export default {
       id: 'meta/maml-sinusoid-per-task',
       label: 'the same meta-step with 25 learners, one task after another',
       tolerance: TOLERANCE,
-      skip: (side) => (side.startsWith('tfjs') ? 'webgrad only: the batched row is the comparison' : undefined),
+      skip: webgradOnly,
       prepare,
       webgrad: async (data) =>
         webgradMetaStep(data, (maml, { xs, ys, xq, yq }) =>
@@ -140,6 +171,37 @@ export default {
       prepare,
       webgrad: async (data) => webgradMetaStep(data, batched(5)),
       tfjs: async (tf, data) => tfjsMetaStep(tf, data, 5),
+    },
+    {
+      id: 'meta/maml-conv4-step',
+      label: 'Conv-4 MAML meta-step, 4 MNIST episodes 5-way 1-shot, a batched learner',
+      tolerance: TOLERANCE,
+      skip: webgradOnly,
+      prepare: prepareConv,
+      webgrad: async (data) =>
+        convMetaStep(data, (maml, { support, supportLabels, query, queryLabels }) => {
+          const learner = maml.clone({ tasks: CONV.tasks });
+          learner.adapt(crossEntropyPerTask(learner.forward(support), supportLabels));
+          return crossEntropyPerTask(learner.forward(query), queryLabels).mean();
+        }),
+    },
+    {
+      id: 'meta/maml-conv4-per-task',
+      label: 'the same Conv-4 meta-step with 4 learners, one episode after another',
+      tolerance: TOLERANCE,
+      skip: webgradOnly,
+      prepare: prepareConv,
+      webgrad: async (data) =>
+        convMetaStep(data, (maml, { support, supportLabels, query, queryLabels }) =>
+          Array.from({ length: CONV.tasks }, (_, t) => {
+            const learner = maml.clone();
+            const episode = (batch) => batch.narrow(0, t, 1).squeeze(0);
+            learner.adapt(F.crossEntropy(learner.forward(episode(support)), episode(supportLabels)));
+            return F.crossEntropy(learner.forward(episode(query)), episode(queryLabels));
+          })
+            .reduce((a, b) => a.add(b))
+            .div(CONV.tasks),
+        ),
     },
   ],
 };

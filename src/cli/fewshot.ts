@@ -78,8 +78,9 @@ function metricMethod(method: 'ProtoNet' | 'MatchingNet' | 'SiameseNet'): Method
 
 /**
  * MAML and FOMAML. On WebGPU a meta-batch of episodes is one batched learner (per-task weights
- * [E, ...]: a Conv-4 meta-step in 880 launches, not 2,840); on the CPU backends one learner per
- * episode, faster there (each task's activations stay in cache: 1.0 s against 1.4 s a meta-step).
+ * [E, ...]; bench meta/maml-conv4: 1,219 launches a meta-step against 3,169); on the CPU backends
+ * one learner per episode, which was faster there at 15 queries a class (1.0 s against 1.4 s a
+ * meta-step: one episode's activations stay in cache).
  */
 function mamlMethod(firstOrder: boolean, metaBatch: number, batched: boolean): Method {
   const backbone = new models.Conv4({ hidden: HIDDEN, trackRunningStats: false });
