@@ -2,15 +2,15 @@
 // meta-test on 600 5-way episodes of the unseen digits 5–9, with a Conv-4 backbone (32 channels).
 // ProtoNet, MatchingNet and SiameseNet (contrastive loss on every query–support pair) train the
 // embedding with Adam; MAML and FOMAML adapt Conv-4 + a linear head (1 inner step of α = 0.4 while
-// meta-training, 3 at test; batch statistics throughout, MAML's transductive setting), a meta-batch
-// of episodes as one batched learner.
+// meta-training, 3 at test; batch statistics throughout, MAML's transductive setting; on WebGPU a
+// meta-batch of episodes is one batched learner).
 import { cdist, data, defaultDevice, meta, models, nn, optim, stack, tidy, type Tensor } from '../index.js';
 
 const F = nn.functional;
 export const FEW_SHOT_METHODS = ['ProtoNet', 'MatchingNet', 'SiameseNet', 'MAML', 'FOMAML'] as const;
 export type FewShotMethod = (typeof FEW_SHOT_METHODS)[number];
 
-// Test episodes are scored TEST_CHUNK at a time (MAML adapts them as one batched learner).
+// Test episodes are scored TEST_CHUNK at a time (on WebGPU, MAML adapts them as one batched learner).
 const [WAYS, QUERIES, HIDDEN, TEST_EPISODES, TEST_CHUNK] = [5, 15, 32, 600, 10];
 const [TRAIN_DIGITS, TEST_DIGITS] = [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]];
 
