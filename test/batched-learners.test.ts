@@ -3,7 +3,7 @@
 // makes every task's weights its own — or refuses with an error that names it. Conv-4 with MAML's
 // transductive batch norm, the few-shot case, is checked the same way.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { grad, init, manualSeed, meta, models, nn, randn, stack, type Tensor } from '../src/index.js';
+import { grad, init, manualSeed, memory, meta, models, nn, optim, randn, stack, tensor, tidy, type Tensor } from '../src/index.js';
 import { exportedModuleClasses, sweep, tensorsOf, type Sweep } from './module-sweep.js';
 
 beforeAll(async () => {
@@ -12,6 +12,7 @@ beforeAll(async () => {
 });
 
 const TASKS = 3;
+const F = nn.functional;
 const values = async (t: Tensor) => Array.from(await t.rawData());
 async function expectNear(actual: Tensor, expected: Tensor, what: string): Promise<void> {
   const [a, e] = [await values(actual), await values(expected)];
@@ -116,8 +117,34 @@ describe('batched convolutional learners', () => {
     expect(() => learner.forward(randn([4, 2, 3, 3]))).toThrow(/BatchNorm2d\(2\): input \[4,2,3,3\] must be \[3, N, C, H, W\] with C = 2 \(a learner batched over 3 tasks\)/);
   });
 
+  test('a meta-training loop of batched Conv-4 learners keeps the live tensors flat and lowers the loss', async () => {
+    const backbone = new models.Conv4({ hidden: 3, depth: 2, imageSize: 8, trackRunningStats: false });
+    const maml = new meta.MAML(new nn.Sequential(backbone, new nn.Linear(backbone.outFeatures, 2)), { lr: 0.5 });
+    const adam = new optim.Adam(maml.parameters(), { lr: 0.02 });
+    const [xs, xq] = [randn([TASKS, 4, 1, 8, 8]), randn([TASKS, 4, 1, 8, 8])];
+    const labels = tensor([0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1], { shape: [TASKS, 4] });
+    const perTask = (logits: Tensor) => F.crossEntropy(logits.reshape([-1, 2]), labels.reshape([-1]), { reduction: 'none' }).reshape([TASKS, 4]).mean(1);
+    const losses: number[] = [];
+    let live = 0;
+    for (let i = 0; i < 40; i++) {
+      const loss = tidy(() => {
+        adam.zeroGrad();
+        const learner = maml.clone({ tasks: TASKS });
+        learner.adapt(perTask(learner.forward(xs)));
+        const query = perTask(learner.forward(xq)).mean();
+        query.backward();
+        adam.step();
+        return query.detach();
+      });
+      losses.push(await loss.item());
+      loss.dispose();
+      if (i === 1) live = memory().tensors;
+      if (i > 1) expect(memory().tensors).toBe(live);
+    }
+    expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.8);
+  });
+
   test('per-entry conv2d checks its shapes', () => {
-    const F = nn.functional;
     expect(() => F.conv2d(randn([2, 1, 3, 4, 4]), randn([3, 2, 3, 3, 3]))).toThrow(/conv2d: input \[2,1,3,4,4\] does not fit per-entry weight \[3,2,3,3,3\] .*expected input \[3, N, C, H, W\]/);
     expect(() => F.conv2d(randn([3, 1, 3, 4, 4]), randn([3, 2, 3, 3, 3]), randn([2]))).toThrow(/bias \[3, 2\]/);
     expect(() => F.conv2d(randn([3, 1, 2, 4, 4]), randn([3, 2, 3, 3, 3]))).toThrow(/conv2d: given groups=1, weight of size \[2,3,3,3\], expected input \[3,2,4,4\] to have 3 channels/);
