@@ -44,13 +44,14 @@ export const backendLines = (report) => [
 export function markdown(report) {
   const s = report.settings;
   return [
-    '# webgrad vs TensorFlow.js', '',
+    '# webgrad vs TensorFlow.js and PyTorch', '',
     `${report.date}${report.filters.length ? ` — filtered: ${report.filters.join(', ')}` : ''}`, '',
     `**Machine.** ${describeMachine(report)}.`, '',
     '**Backends.**', '',
     ...backendLines(report), '',
     `**Method.** Median of benchmark.js samples (maxTime ${s.maxTime} s, ≥${s.minSamples} samples) after ≥${s.warmup.calls} warm-up calls (≥${s.warmup.seconds} s);`,
     `± is benchmark.js's relative margin of error (95 %). Every call ends with a readback (\`await t.data()\`) of its result.`,
+    'torch-cpu is sampled inside its Python process (bench/torch/peer.py) the same way, a call ending in a copy of its result to a numpy array, so no IPC is timed.',
     `Each peer's first ${s.checkSteps} results were checked equal to webgrad's (f32 tolerance) before timing; webgrad-webgpu's were checked against webgrad-cpu's. Ratio = peer time / webgrad time (>1: webgrad faster).`,
     `Dispatches/call: WebGPU compute dispatches per call, averaged over ${s.dispatchSteps} calls after timing (webgrad: \`getBackend('webgpu').stats().dispatches\`; tfjs-webgpu: calls of its backend's \`recordAndSubmit\`, one per \`dispatchWorkgroups\`). WebGPU sides yield to the event loop every ${s.yieldEvery} calls.`, '',
     ...tables(report),

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// webgrad vs TensorFlow.js, side by side in one process: `npm run bench [-- <filter>…]`.
-// Two pairings: webgrad-cpu vs tfjs-wasm/tfjs-cpu, and webgrad-webgpu vs tfjs-webgpu on the same Dawn
-// adapter. For every case and every side: same data, cross-check against webgrad's result, warm up,
-// then benchmark.js samples of one call each ending in a readback (`await t.data()`), for both sides;
+// webgrad vs TensorFlow.js and PyTorch: `npm run bench [-- <filter>…]`.
+// Two pairings: webgrad-cpu vs tfjs-wasm/tfjs-cpu (in this process) and torch-cpu (a Python child,
+// torch-peer.js), and webgrad-webgpu vs tfjs-webgpu on the same Dawn adapter. For every case and
+// every side: same data, cross-check against webgrad's result, warm up, then benchmark.js samples of one call each ending in a readback (`await t.data()`), for both sides;
 // WebGPU sides also report compute dispatches per call.
 // Writes bench/results/latest.{json,md} (filtered runs: filtered.{json,md}; --out=NAME: NAME.{json,md}),
 // then, after an unfiltered run, regenerates README.md's Performance tables (readme.js).
@@ -15,6 +15,7 @@ import { init } from 'webgrad';
 // Internals of the built package (dist is built by `npm run bench`): the WebGPU dispatch counter.
 import { getBackend } from '../dist/device.js';
 import { UNAVAILABLE, activate, tfjsPeers, tfjsWebgpuPeer } from './peers.js';
+import { torchPeer } from './torch-peer.js';
 import { updateReadme } from './readme.js';
 import { fmtMs, markdown } from './report.js';
 import adam from './suites/adam.js';
@@ -49,11 +50,13 @@ const PAIRINGS = [
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((f) => f.toLowerCase());
+/** --sides=a,b: only these sides (e.g. webgrad-cpu,torch-cpu while working on one); results go to filtered.*. */
+const onlySides = process.argv.find((a) => a.startsWith('--sides='))?.slice('--sides='.length).split(',');
 /** Results file name: another machine's run is kept as its own <name>.json, shown in the README too. */
-const out = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? (filters.length ? 'filtered' : 'latest');
+const out = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? (filters.length || onlySides ? 'filtered' : 'latest');
 if (process.argv.includes('--help')) {
-  console.log('usage: npm run bench [-- [--out=NAME] <filter>…]   (a case runs when its id contains any filter;');
-  console.log('       results go to bench/results/NAME.{json,md}, default latest, or filtered when filtered)');
+  console.log('usage: npm run bench [-- [--out=NAME] [--sides=NAME,…] <filter>…]   (a case runs when its id contains any filter;');
+  console.log('       results go to bench/results/NAME.{json,md}, default latest, or filtered when filtered or --sides is given)');
   console.log(`cases: ${SUITES.flatMap((s) => s.cases.map((c) => c.id)).join(', ')}`);
   process.exit(0);
 }
@@ -75,6 +78,16 @@ const quantile = (sorted, q) => {
   const at = (sorted.length - 1) * q, lo = Math.floor(at), hi = Math.ceil(at);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 };
+
+/** The first CHECK_STEPS results of `step`, then impl.state() if any, concatenated. */
+async function firstResults(impl, step) {
+  const outs = [];
+  for (let i = 0; i < CHECK_STEPS; i++) outs.push(await step());
+  if (impl.state) outs.push(...(await impl.state()));
+  const values = new Float32Array(outs.reduce((n, o) => n + o.length, 0));
+  outs.reduce((at, o) => (values.set(o, at), at + o.length), 0);
+  return values;
+}
 
 async function measure(name, step) {
   const t0 = performance.now();
@@ -108,6 +121,9 @@ async function main() {
       activate: () => init({ backend: 'cpu' }) },
     ...(await tfjsPeers()),
   ];
+  const torch = await torchPeer(getBackend('cpu').threads ?? os.cpus().length);
+  if (torch.unavailable) UNAVAILABLE.push({ name: 'torch-cpu', reason: `unavailable: ${torch.unavailable}` });
+  else sides.push(torch);
   let gpu;
   try {
     gpu = await init({ backend: 'webgpu' });
@@ -122,6 +138,7 @@ async function main() {
     if (peer.unavailable) UNAVAILABLE.push({ name: 'tfjs-webgpu', reason: `unavailable: ${peer.unavailable}` });
     else sides.push(peer);
   }
+  if (onlySides) sides.splice(0, sides.length, ...sides.filter((s) => onlySides.includes(s.name)));
   const cpus = os.cpus();
   const machine = {
     cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
@@ -141,21 +158,17 @@ async function main() {
       // Each pairing's webgrad side is its peers' reference; webgrad-webgpu is itself checked against webgrad-cpu.
       const references = {};
       for (const side of sides) {
-        const skipped = c.skip?.(side.name);
+        const skipped = c.skip?.(side.name) ?? side.skip?.(c);
         if (skipped) { row.sides[side.name] = { skipped }; console.log(`  ${side.name.padEnd(14)} ${skipped}`); continue; }
         let impl;
         try {
           await activate(side);
-          impl = side.kind === 'webgrad' ? await c.webgrad(data) : await c.tfjs(side.tf, data);
+          impl = side.kind === 'webgrad' ? await c.webgrad(data) : side.kind === 'torch' ? await side.open(c, data) : await c.tfjs(side.tf, data);
           let calls = 0;
           const step = side.dispatches
             ? async () => { if (++calls % YIELD_EVERY === 0) await new Promise(setImmediate); return impl.step(); }
             : impl.step;
-          const outs = [];
-          for (let i = 0; i < CHECK_STEPS; i++) outs.push(await step());
-          if (impl.state) outs.push(...(await impl.state()));
-          const values = new Float32Array(outs.reduce((n, o) => n + o.length, 0));
-          outs.reduce((at, o) => (values.set(o, at), at + o.length), 0);
+          const values = impl.check ? await impl.check(CHECK_STEPS) : await firstResults(impl, step);
           const reference = side.kind === 'webgrad' && side.pairing === 'cpu' ? undefined : references[side.pairing] ?? references.cpu;
           if (side.kind === 'webgrad') references[side.pairing] = values;
           const checked = side.pairing !== 'cpu' || side.kind !== 'webgrad';
@@ -168,7 +181,7 @@ async function main() {
             continue;
           }
           const diff = maxAbsDiff;
-          const m = await measure(`${c.id} ${side.name}`, step);
+          const m = impl.measure ? await impl.measure({ warmup: WARMUP, bench: BENCH }) : await measure(`${c.id} ${side.name}`, step);
           if (checked) m[side.kind === 'webgrad' ? 'maxAbsDiffVsWebgradCpu' : 'maxAbsDiffVsWebgrad'] = diff;
           if (c.flops) m.gflops = c.flops / (m.medianMs * 1e6);
           if (side.dispatches) {
@@ -197,6 +210,7 @@ async function main() {
   const report = { date: new Date().toISOString(), filters, machine, backends: sides.map(({ name, description }) => ({ name, description })),
     unavailable: UNAVAILABLE, pairings: pairings.map(({ id, title, webgrad, dispatches = false, sides }) => ({ id, title, webgrad, dispatches, sides })),
     settings: { ...BENCH, warmup: WARMUP, checkSteps: CHECK_STEPS, dispatchSteps: DISPATCH_STEPS, yieldEvery: YIELD_EVERY }, results };
+  torch.close?.();
   const md = markdown(report);
   console.log(`\n${md}`);
   const dir = path.join(here, 'results');
@@ -204,7 +218,7 @@ async function main() {
   writeFileSync(path.join(dir, `${out}.json`), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(path.join(dir, `${out}.md`), md);
   console.log(`wrote bench/results/${out}.json and ${out}.md`);
-  if (!filters.length) console.log(updateReadme() ? 'README.md: Performance tables regenerated' : 'README.md: Performance tables unchanged');
+  if (!filters.length && !onlySides) console.log(updateReadme() ? 'README.md: Performance tables regenerated' : 'README.md: Performance tables unchanged');
 }
 
 main().catch((err) => {

@@ -60,7 +60,7 @@ export function tensor(data: NestedArray | TypedArray, options: TensorOptions & 
   if (sizeOf(target) !== values.length) {
     throw new Error(`tensor: ${values.length} values cannot fill shape ${formatShape(target)} (${sizeOf(target)} elements)`);
   }
-  return fromValues(Float32Array.from(values), target, rest);
+  return fromValues(new Float32Array(values), target, rest);
 }
 
 function filled(op: string, shape: readonly number[], value: number, options: TensorOptions | undefined): Tensor {

@@ -19,7 +19,9 @@ export class Tensor extends TensorHandle {
   }
 
   async data(): Promise<Float32Array> {
-    return Float32Array.from(await this.rawData());
+    const values = await this.rawData();
+    // read() copies the storage out, so a Float32Array is already the caller's own (Float32Array.from would copy it again, element by element).
+    return values instanceof Float32Array ? values : new Float32Array(values);
   }
 
   async array(): Promise<NestedArray> {

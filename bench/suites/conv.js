@@ -45,6 +45,7 @@ export default {
     id: backward ? 'conv/conv4-fwd-bwd' : 'conv/conv4-fwd',
     label: `Conv-4, 28×28×1, batch 100, ${backward ? 'fwd+bwd' : 'fwd (train-mode BN)'}`,
     flops: (backward ? 3 : 1) * forwardFlops(),
+    torch: { batch: BATCH, size: SIZE, eps: EPS, backward },
     // fwd+bwd: the first conv's weight gradient, summed over 100·28·28 positions through four BN layers.
     tolerance: backward ? { rtol: 2e-3, atol: 2e-4 } : { rtol: 1e-4, atol: 1e-4 },
     skip: (side) => {

@@ -130,7 +130,7 @@ function convMetaStep(data, queryLoss) {
 }
 
 const crossEntropyPerTask = (logits, labels) => F.crossEntropy(logits.reshape([-1, CONV.ways]), labels.reshape([-1]), { reduction: 'none' }).reshape(labels.shape).mean(1);
-const webgradOnly = (side) => (side.startsWith('tfjs') ? 'webgrad only: batched against per-task learners' : undefined);
+const webgradOnly = (side) => (side.startsWith('webgrad') ? undefined : 'webgrad only: batched against per-task learners');
 
 const TOLERANCE = { rtol: 2e-3, atol: 1e-5 };
 
@@ -142,6 +142,7 @@ export default {
       id: 'meta/maml-sinusoid-step',
       label: 'MAML meta-step, 1 inner step (webgrad: a batched learner; tfjs: nested tf.grads, batched by hand)',
       tolerance: TOLERANCE,
+      torch: { tasks: TASKS, shots: K, alpha: ALPHA, innerSteps: 1 },
       prepare,
       webgrad: async (data) => webgradMetaStep(data, batched(1)),
       tfjs: async (tf, data) => tfjsMetaStep(tf, data, 1),
@@ -168,6 +169,7 @@ export default {
       id: 'meta/maml-sinusoid-5-inner-steps',
       label: 'MAML meta-step, 5 inner steps (the unroll: cost against the 1-step row)',
       tolerance: { rtol: 5e-3, atol: 1e-5 },
+      torch: { tasks: TASKS, shots: K, alpha: ALPHA, innerSteps: 5 },
       prepare,
       webgrad: async (data) => webgradMetaStep(data, batched(5)),
       tfjs: async (tf, data) => tfjsMetaStep(tf, data, 5),

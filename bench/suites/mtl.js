@@ -12,6 +12,13 @@ const SEED = 0;
 const PCGRAD_SEED = 7;
 /** The Jacobian cases read back Σ of squared gradients (over 525k entries, summed in different orders). */
 const SUMMARY = { rtol: 1e-3, atol: 1e-6 };
+/** The net as bench/torch/cases.py builds it. */
+const TORCH = { batch: BATCH, trunk: [{ relu: true }], heads: Array.from({ length: T }, (_, t) => ({ col: t, width: 1 })) };
+/** PyTorch's PCGrad cycles through the projection orders webgrad's PCGrad draws in its first 256 steps. */
+const pcgradOrders = () => {
+  const rng = randomStream(PCGRAD_SEED);
+  return Array.from({ length: 256 }, () => Array.from({ length: T }, () => permutation(T, rng)));
+};
 
 const build = () =>
   new models.HardSharingNet({
@@ -70,6 +77,7 @@ const jacobianCases = [
     id: 'mtl/large-summed-backward',
     label: 'forward + one backward of Σ losses to the trunk (the baseline)',
     tolerance: SUMMARY,
+    torch: TORCH,
     skip: (side) => (side === 'tfjs-cpu' ? 'see train/multitask-large' : undefined),
     prepare,
     async webgrad(data) {
@@ -94,6 +102,7 @@ const jacobianCases = [
     id: 'mtl/large-jacobian-T8',
     label: 'forward + the trunk Jacobian of 8 losses (webgrad: one backward; tfjs: 8 variableGrads)',
     tolerance: SUMMARY,
+    torch: TORCH,
     skip: slowTfjsCpu,
     prepare,
     async webgrad(data) {
@@ -115,6 +124,7 @@ const jacobianCases = [
     id: 'mtl/large-8-backward-passes',
     label: 'forward + the same Jacobian by 8 separate backward passes',
     tolerance: SUMMARY,
+    torch: TORCH,
     skip: tfOnly('tfjs has only this way: see mtl/large-jacobian-T8'),
     prepare,
     async webgrad(data) {
@@ -225,6 +235,7 @@ const stepCases = [
   id,
   label,
   tolerance: { rtol: 1e-4, atol: 1e-6 },
+  torch: id === 'mtl/step-PCGrad' ? { ...TORCH, orders: pcgradOrders() } : TORCH,
   skip: id === 'mtl/step-PCGrad' ? slowTfjsCpu : tfOnly('no tfjs counterpart (PCGrad by hand is the tfjs peer: mtl/step-PCGrad)'),
   prepare,
   webgrad: async (data) => webgradStep(data, aggregator),

@@ -50,6 +50,7 @@ export default {
     label: net.label,
     // Compared: the losses of the first CHECK_STEPS steps (so Adam's updates are checked too).
     tolerance: { rtol: 1e-4, atol: 1e-6 },
+    torch: { batch: net.batch, trunk: net.trunk, heads: net.heads },
     async prepare() {
       manualSeed(SEED);
       const model = net.build();

@@ -110,7 +110,7 @@ export interface Backend {
 
   upload(data: Float32Array | Float64Array): Storage;
   fill(length: number, value: number): Storage;
-  /** Copies a whole storage out. CPU keeps float64; GPU returns float32. */
+  /** Copies a whole storage out into a new array the caller owns. CPU keeps float64; GPU returns float32. */
   read(storage: Storage): Promise<Float32Array | Float64Array>;
   /** The same, at once: only a backend whose storages live in this process's memory offers it (printing uses it). */
   readSync?(storage: Storage): Float32Array | Float64Array;

@@ -117,5 +117,5 @@ function parseEntry(name: string, entry: unknown, fail: (problem: string) => nev
 /** The float32 values of `entry`, copied out of `data` (the data section). */
 export function decodeValues(entry: HeaderEntry, data: Uint8Array): Float32Array {
   const bytes = new Uint8Array(data.subarray(entry.begin, entry.end)); // a copy: aligned, not holding the file (a Buffer's slice would)
-  return entry.dtype === 'F32' ? new Float32Array(bytes.buffer) : Float32Array.from(new Float64Array(bytes.buffer));
+  return entry.dtype === 'F32' ? new Float32Array(bytes.buffer) : new Float32Array(new Float64Array(bytes.buffer));
 }

@@ -131,7 +131,7 @@ export class WebGpuBackend implements Backend {
     this.ready();
     const storage = this.allocate(data.length, null);
     if (data.length > 0) {
-      const values = data instanceof Float32Array ? data : Float32Array.from(data);
+      const values = data instanceof Float32Array ? data : new Float32Array(data);
       this.device.queue.writeBuffer(storage.buffer, storage.block.byteOffset, values.buffer, values.byteOffset, values.byteLength);
     }
     return storage;
