@@ -22,6 +22,7 @@
 #include "indexing.h"
 #include "optimizer.h"
 #include "reduce.h"
+#include "simd.h"
 #include "stderr_capture.h"
 #include "thread_pool.h"
 
@@ -96,8 +97,7 @@ Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
 
 const char* simd() {
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init();  // the check gemm.cc makes before it picks the AVX2 kernel
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? "AVX2+FMA" : "SSE2";
+  return has_avx2_fma() ? "AVX2+FMA" : "SSE2";  // the check that picks the GEMM kernel and simd_for's loops
 #elif defined(__x86_64__) || defined(_M_X64)
   return "x86-64";
 #elif defined(__aarch64__) || defined(_M_ARM64)

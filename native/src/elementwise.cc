@@ -1,9 +1,11 @@
 // Unary and binary ops over coalesced strided views (view.h): each innermost run takes a contiguous
-// fast path the compiler vectorises (stride 1, or stride 0 for a broadcast operand) or a strided one.
+// fast path the compiler vectorises (simd.h; stride 1, or stride 0 for a broadcast operand) or a strided one.
 // Single-threaded below the grain, split over the pool above it.
 #include "elementwise.h"
 
 #include <cmath>
+
+#include "simd.h"
 
 namespace webgrad {
 namespace {
@@ -15,7 +17,7 @@ void run_unary(const float* x, const StridedLoop<2>& loop, float* out, int64_t g
       float* o = out + off[0];
       const float* s = x + off[1];
       if (step[0] == 1 && step[1] == 1) {
-        for (int64_t j = 0; j < len; j++) o[j] = f(s[j]);
+        simd_for(len, [&](int64_t j) { o[j] = f(s[j]); });
       } else if (step[0] == 1) {
         for (int64_t j = 0; j < len; j++) o[j] = f(s[j * step[1]]);
       } else {
@@ -33,13 +35,13 @@ void run_binary(const float* a, const float* b, const StridedLoop<3>& loop, floa
       const float* x = a + off[1];
       const float* y = b + off[2];
       if (step[1] == 1 && step[2] == 1) {
-        for (int64_t j = 0; j < len; j++) o[j] = f(x[j], y[j]);
+        simd_for(len, [&](int64_t j) { o[j] = f(x[j], y[j]); });
       } else if (step[1] == 1 && step[2] == 0) {
         const float v = y[0];
-        for (int64_t j = 0; j < len; j++) o[j] = f(x[j], v);
+        simd_for(len, [&](int64_t j) { o[j] = f(x[j], v); });
       } else if (step[1] == 0 && step[2] == 1) {
         const float v = x[0];
-        for (int64_t j = 0; j < len; j++) o[j] = f(v, y[j]);
+        simd_for(len, [&](int64_t j) { o[j] = f(v, y[j]); });
       } else {
         for (int64_t j = 0; j < len; j++) o[j] = f(x[j * step[1]], y[j * step[2]]);
       }

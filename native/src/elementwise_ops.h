@@ -5,6 +5,8 @@
 #pragma once
 #include <cmath>
 
+#include "vector_math.h"
+
 namespace webgrad {
 
 // JS `x ** a` (the reference's powS and pow): like pow except a NaN exponent always gives NaN and
@@ -16,24 +18,13 @@ inline float js_pow(float x, float a) {
   return std::pow(x, a);
 }
 
-// tanh from one double exp (glibc's tanhf and expm1f are several times slower than exp): in double,
-// (e − 1)/(e + 1) loses nothing a float result keeps for |x| ≥ 1e-4, and below that tanh x rounds
-// to x. ±1 beyond |x| = 9, where float tanh is ±1 anyway. NaN stays NaN.
-inline float fast_tanh(float x) {
-  const float a = std::fabs(x);
-  if (a < 1e-4f) return x;
-  if (a > 9.0f) return std::copysign(1.0f, x);
-  const double e = std::exp(2.0 * a);
-  return std::copysign(static_cast<float>((e - 1.0) / (e + 1.0)), x);
-}
-
 /** The standard normal CDF Φ(x) = ½·erfc(−x/√2). */
 inline float normal_cdf(float x) { return 0.5f * std::erfc(-x * 0.70710678f); }
 
 #define WEBGRAD_UNARY_OPS(X)                                                            \
   X(copy, Cheap, v)                                                                     \
   X(neg, Cheap, -v)                                                                     \
-  X(exp, Heavy, std::exp(v))                                                            \
+  X(exp, Heavy, vexp(v))                                                                \
   X(expm1, Heavy, std::expm1(v))                                                        \
   X(log, Heavy, std::log(v))                                                            \
   X(log1p, Heavy, std::log1p(v))                                                        \
@@ -45,8 +36,8 @@ inline float normal_cdf(float x) { return 0.5f * std::erfc(-x * 0.70710678f); }
   X(sign, Cheap, v > 0 ? 1.0f : v < 0 ? -1.0f : v)                                      \
   X(sin, Heavy, std::sin(v))                                                            \
   X(cos, Heavy, std::cos(v))                                                            \
-  X(tanh, Heavy, fast_tanh(v))                                                          \
-  X(sigmoid, Heavy, 1.0f / (1.0f + std::exp(-v)))                                       \
+  X(tanh, Heavy, vtanh(v))                                                              \
+  X(sigmoid, Heavy, 1.0f / (1.0f + vexp(-v)))                                           \
   X(relu, Cheap, v <= 0 ? 0.0f : v) /* NaN stays NaN */                                 \
   X(softplus, Heavy, (v > 0 || v != v ? v : 0.0f) + std::log1p(std::exp(-std::fabs(v)))) \
   X(gelu, Heavy, v * normal_cdf(v))                                                     \

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "gemm_kernels.h"
+#include "simd.h"
 
 namespace webgrad {
 namespace {
@@ -39,12 +40,11 @@ constexpr int64_t kParallelMinMacs = 200 * 200 * 200;  // ≈170 µs on one core
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
-// __builtin_cpu_supports is GCC/Clang (it also checks that the OS saves ymm state); MSVC builds take the
-// portable kernel.
+// has_avx2_fma is GCC/Clang's __builtin_cpu_supports (it also checks that the OS saves ymm state); MSVC
+// builds take the portable kernel.
 gemm::Kernel pick_kernel() {
-#if (defined(__x86_64__) || defined(_M_X64)) && defined(__GNUC__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return gemm::kernel_avx2;
+#if defined(__x86_64__) || defined(_M_X64)
+  if (has_avx2_fma()) return gemm::kernel_avx2;
 #endif
   return gemm::kernel_generic;
 }

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "simd.h"
+
 namespace webgrad {
 namespace {
 
@@ -15,7 +17,9 @@ void each_element(Span grad, const View& gv, Fn&& fn) {
   const float* g = grad.data;
   parallel(loop.size, kGrainHeavy, [&](int64_t begin, int64_t end) {
     for_each_run(loop, begin, end, [&](int64_t pos, int64_t len, const int64_t* off, const int64_t* step) {
-      for (int64_t j = 0; j < len; j++) fn(pos + j, static_cast<double>(g[off[0] + j * step[0]]));
+      const float* gj = g + off[0];
+      if (step[0] == 1) simd_for(len, [&](int64_t j) { fn(pos + j, static_cast<double>(gj[j])); });
+      else for (int64_t j = 0; j < len; j++) fn(pos + j, static_cast<double>(gj[j * step[0]]));
     });
   });
 }

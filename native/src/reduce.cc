@@ -4,6 +4,9 @@
 // the thread count (the block size depends on the shape only).
 #include "reduce.h"
 
+#include "simd.h"
+#include "vector_math.h"
+
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -16,44 +19,49 @@ constexpr int64_t kWidth = 256;               // inner positions a task carries 
 
 inline double combine_max(double acc, double v) { return acc >= v || acc != acc ? acc : v; }
 
-// One contiguous row: 8 independent lanes so the loop vectorises.
+// One contiguous row, in independent lanes (4 vectors of AVX2 for the sum, 4 for the max) so the loop
+// vectorises and the adds and compares overlap instead of waiting on one accumulator.
 double row_sum(const float* p, int64_t n) {
-  double lane[8] = {};
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (int l = 0; l < 8; l++) lane[l] += p[j + l];
-  double acc = 0;
-  for (; j < n; j++) acc += p[j];
-  return acc + ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+  return simd_run([&] {
+    constexpr int kLanes = 16;
+    double lane[kLanes] = {};
+    int64_t j = 0;
+    for (; j + kLanes <= n; j += kLanes)
+      for (int l = 0; l < kLanes; l++) lane[l] += p[j + l];
+    double acc = 0;
+    for (; j < n; j++) acc += p[j];
+    for (int l = 0; l < kLanes; l++) acc += lane[l];
+    return acc;
+  });
 }
 
+// NaN wins: a lane that meets a NaN keeps it (no compare is true against it afterwards).
 double row_max(const float* p, int64_t n) {
-  float lane[8];
-  for (float& l : lane) l = -std::numeric_limits<float>::infinity();
-  bool nan = false;
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (int l = 0; l < 8; l++) {
-      const float v = p[j + l];
-      lane[l] = v > lane[l] ? v : lane[l];
-      nan |= v != v;
-    }
-  double acc = -std::numeric_limits<double>::infinity();
-  for (; j < n; j++) acc = combine_max(acc, p[j]);
-  for (float l : lane) acc = combine_max(acc, l);
-  return nan ? std::numeric_limits<double>::quiet_NaN() : acc;
+  return simd_run([&] {
+    constexpr int kLanes = 32;
+    float lane[kLanes];
+    for (float& l : lane) l = -std::numeric_limits<float>::infinity();
+    int64_t j = 0;
+    for (; j + kLanes <= n; j += kLanes)
+      for (int l = 0; l < kLanes; l++) {
+        const float v = p[j + l];
+        lane[l] = v > lane[l] || v != v ? v : lane[l];
+      }
+    double acc = -std::numeric_limits<double>::infinity();
+    for (; j < n; j++) acc = combine_max(acc, p[j]);
+    for (float l : lane) acc = combine_max(acc, l);
+    return acc;
+  });
 }
 
 // acc[0..width) = op over `rows` rows (stride `inner`) of p[r·inner + i].
 void strip(ReduceOp op, const float* p, int64_t rows, int64_t inner, int64_t width, double* acc) {
   if (op == ReduceOp::Sum) {
     std::fill(acc, acc + width, 0.0);
-    for (int64_t r = 0; r < rows; r++, p += inner)
-      for (int64_t i = 0; i < width; i++) acc[i] += p[i];
+    for (int64_t r = 0; r < rows; r++, p += inner) simd_for(width, [&](int64_t i) { acc[i] += p[i]; });
   } else {
     std::fill(acc, acc + width, -std::numeric_limits<double>::infinity());
-    for (int64_t r = 0; r < rows; r++, p += inner)
-      for (int64_t i = 0; i < width; i++) acc[i] = combine_max(acc[i], p[i]);
+    for (int64_t r = 0; r < rows; r++, p += inner) simd_for(width, [&](int64_t i) { acc[i] = combine_max(acc[i], p[i]); });
   }
 }
 
@@ -115,18 +123,14 @@ void softmax(Span x, const AxisView& v, bool log, Span out) {
         const float* p = src + o * size;
         float* q = out.data + o * size;
         const float max = static_cast<float>(row_max(p, size));
-        double sum = 0;
-        for (int64_t r = 0; r < size; r++) {
-          const float e = std::exp(p[r] - max);
-          if (!log) q[r] = e;
-          sum += e;
-        }
+        simd_for(size, [&](int64_t r) { q[r] = vexp(p[r] - max); });  // the log form overwrites them below
+        const double sum = row_sum(q, size);
         if (log) {
           const double shift = max + std::log(sum);
-          for (int64_t r = 0; r < size; r++) q[r] = static_cast<float>(p[r] - shift);
+          simd_for(size, [&](int64_t r) { q[r] = static_cast<float>(p[r] - shift); });
         } else {
           const float scale = static_cast<float>(1.0 / sum);
-          for (int64_t r = 0; r < size; r++) q[r] *= scale;
+          simd_for(size, [&](int64_t r) { q[r] *= scale; });
         }
       }
     });
@@ -147,12 +151,13 @@ void softmax(Span x, const AxisView& v, bool log, Span out) {
           const double e = p[r * inner + i];
           max[i] = e > max[i] || e != e ? e : max[i];
         }
-      // exp in float (the shift is exact enough: max is one of the values), summed in double.
+      // exp in float (the shift is exact enough: max is one of the values), summed in double; the log
+      // form overwrites the exponentials below.
       std::fill(sum, sum + w, 0.0);
       for (int64_t r = 0; r < size; r++)
         for (int64_t i = 0; i < w; i++) {
-          const float e = std::exp(static_cast<float>(p[r * inner + i] - max[i]));
-          if (!log) q[r * inner + i] = e;
+          const float e = vexp(static_cast<float>(p[r * inner + i] - max[i]));
+          q[r * inner + i] = e;
           sum[i] += e;
         }
       if (log) {
