@@ -1,7 +1,7 @@
 // matmul_registers.wgsl — C[b] = A[b] · B[b] (+ bias[j] on every row), batched, with register tiles
 // and no workgroup memory: the kernel for adapters that run shaders on the CPU (lavapipe, SwiftShader,
 // WARP), where workgroup memory is ordinary cached memory and every barrier switches coroutines.
-// Views, bindings, layout overrides and the epilogue: matmul_io.wgsl.
+// Views, bindings, layout overrides, split-K and the epilogue: matmul_io.wgsl.
 // Tiling: a workgroup of THREADS threads computes ROWS rows × THREADS·QUADS·4 columns of C; each
 // thread holds ROWS × QUADS vec4 accumulators, its quads THREADS apart so that neighbouring threads
 // read neighbouring vec4s of B. A workgroup's rows come from its id alone, so all its threads read
@@ -9,7 +9,8 @@
 // (A_MODE 2) is read as vec4s along m and transposed in registers. K advances by
 // 4: a 4×4 block of B per quad (a mat4x4 whose column kk is row k0 + kk of the block, or transposed
 // for a B read along k) times the vec4 A[row, k0…k0+3]. Rows and quads past C's edge are clamped
-// for reading and never stored. Grid: x = ⌈n / (THREADS·QUADS·4)⌉, y = ⌈m / ROWS⌉, z = batch.
+// for reading and never stored. Grid: x = ⌈n / (THREADS·QUADS·4)⌉, y = ⌈m / ROWS⌉,
+// z = batch · splits.
 #include "matmul_io.wgsl"
 
 const ROWS = {{ROWS}}u;
@@ -82,12 +83,14 @@ fn load_b(base: i32, k0: u32, col: u32) -> mat4x4<f32> {
 
 @compute @workgroup_size(THREADS)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let a_base = i32(params.a_offset) + i32(wg.z) * params.a_strides.x;
-  let b_base = i32(params.b_offset) + i32(wg.z) * params.b_strides.x;
+  let batch = wg.z / params.splits;
+  let a_base = i32(params.a_offset) + i32(batch) * params.a_strides.x;
+  let b_base = i32(params.b_offset) + i32(batch) * params.b_strides.x;
   let row0 = wg.y * ROWS;
   let col0 = (wg.x * THREADS * QUADS + t) * 4u;
+  let ks = k_range(wg.z % params.splits);
   var acc: array<array<vec4<f32>, QUADS>, ROWS>;
-  for (var k0 = 0u; k0 < params.k; k0 += 4u) {
+  for (var k0 = ks.x; k0 < ks.y; k0 += 4u) {
     var b: array<mat4x4<f32>, QUADS>;
     for (var j = 0u; j < QUADS; j++) { b[j] = load_b(b_base, k0, col0 + j * THREADS * 4u); }
     let a = load_a_rows(a_base, row0, k0);

@@ -9,6 +9,7 @@ export { tensor, zeros, ones, full, arange, randn, rand, randint, randperm, type
 export { manualSeed } from './random.js';
 export { setPrintOptions, type PrintOptions } from './format.js';
 export { init, flush, defaultDevice, type BackendChoice, type InitResult } from './device.js';
+export { tune, type MatmulTuneShape, type TuneResult } from './tune.js';
 export { tidy, keep, type MemoryInfo } from './memory.js';
 export { backward, grad, type GradOptions } from './autograd/engine.js';
 export { noGrad, GradNode } from './autograd/node.js';

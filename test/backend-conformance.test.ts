@@ -5,7 +5,7 @@
 // tuning runs the tuned sections in each form. Neither backend may be missing: no adapter or no
 // built addon fails the suite, it never skips.
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { AdamTensor, Backend, BinaryOp, Conv2dGeometry, MatmulArgs, SgdTensor, Storage, StorageSlice, UnaryOp } from '../src/backend/backend.js';
+import type { AdamTensor, Backend, BinaryOp, Conv2dGeometry, SgdTensor, Storage, StorageSlice, UnaryOp } from '../src/backend/backend.js';
 import { BINARY_OPS, UNARY_OPS } from '../src/backend/elementwise-ops.js';
 import { NativeBackend } from '../src/backend/native/native.js';
 import { ReferenceBackend } from '../src/backend/reference/reference.js';
@@ -14,7 +14,7 @@ import type { Tuning } from '../src/backend/webgpu/kernel-context.js';
 import { getBackend } from '../src/device.js';
 import { init } from '../src/index.js';
 import type { Layout, Shape } from '../src/shape.js';
-import { contiguous, expectMatch, randomView, rng, VIEW_KINDS, viewOf, type Pair } from './conformance-helpers.js';
+import { checkMatmul, contiguous, expectMatch, randomView, rng, VIEW_KINDS, viewOf, type MatmulCase, type Pair } from './conformance-helpers.js';
 import * as fused from './fused-reference.js';
 
 interface Form {
@@ -234,22 +234,7 @@ describe.each(SUBJECTS)('$name conforms to the reference backend', (subject) => 
   describe.each(subject.forms)('matmul ($name)', (form) => {
     beforeAll(() => form.apply(backend));
 
-    /** A [batch, rows, cols] view: transposed (rows walk fastest), at an offset, batch broadcast (stride 0). */
-    function operand(batch: number, rows: number, cols: number, { transposed = false, offset = 0, broadcast = false }) {
-      const strides = transposed ? [rows * cols, 1, rows] : [rows * cols, cols, 1];
-      if (broadcast) strides[0] = 0;
-      return { data: upload(r.normals(offset + (broadcast ? 1 : batch) * rows * cols)), layout: { shape: [batch, rows, cols], strides, offset } };
-    }
-
-    async function check(batch: number, m: number, k: number, n: number, options: { ta?: boolean; tb?: boolean; offset?: number; bias?: boolean; broadcastA?: boolean } = {}) {
-      const { ta = false, tb = false, offset = 0, bias = false, broadcastA = false } = options;
-      const a = operand(batch, m, k, { transposed: ta, offset, broadcast: broadcastA });
-      const b = operand(batch, k, n, { transposed: tb, offset: offset * 2 });
-      const biasData = bias ? upload(r.normals(2 * n + 1)) : null;
-      const biasLayout: Layout = { shape: [n], strides: [2], offset: 1 };
-      const args = (side: keyof Pair): MatmulArgs => ({ a: a.layout, b: b.layout, ...(biasData && { bias: { storage: biasData[side], layout: biasLayout } }) });
-      await match(both((x, s) => x.matmul(a.data[s], b.data[s], args(s))), 1e-6 * (Math.sqrt(k) * 4 + 10), `matmul ${batch}×${m}×${k}×${n} ${JSON.stringify(options)}`);
-    }
+    const check = (batch: number, m: number, k: number, n: number, options: MatmulCase = {}) => checkMatmul(backend, ref, r, [batch, m, k, n], options);
 
     test('shapes from 1×1×1 to 257×5×3; k = 0 (zeros or the bias); empty outputs; with and without bias', async () => {
       const shapes = [[1, 1, 1], [7, 13, 5], [64, 64, 64], [100, 37, 129], [257, 5, 3], [3, 0, 4], [1, 200, 1], [65, 4, 67], [2, 9, 40], [6, 8, 200], [5, 100, 12], [5, 1, 7], [3, 4, 0], [0, 2, 2]];

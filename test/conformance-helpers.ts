@@ -1,7 +1,7 @@
 // What the backend conformance suite draws its inputs from and judges its outputs with: one seeded
 // generator, one generator of views (permuted, padded, broadcast, offset), one comparator.
 import { expect } from 'vitest';
-import type { Backend, Storage } from '../src/backend/backend.js';
+import type { Backend, MatmulArgs, Storage } from '../src/backend/backend.js';
 import type { ReferenceBackend } from '../src/backend/reference/reference.js';
 import { contiguousStrides, sizeOf, type Layout, type Shape } from '../src/shape.js';
 
@@ -83,4 +83,34 @@ export async function expectMatch(backend: Backend, ref: ReferenceBackend, pair:
       expect.fail(`${what}[${i}]: ${backend.name} ${g} vs reference ${w} (tolerance ${tolerance})`);
     }
   }
+}
+
+export interface MatmulCase {
+  /** A or B read transposed (rows walk fastest). */
+  ta?: boolean;
+  tb?: boolean;
+  /** A starts `offset` elements in, B 2·offset. */
+  offset?: number;
+  /** A bias of stride 2 at offset 1. */
+  bias?: boolean;
+  /** A's batch stride 0. */
+  broadcastA?: boolean;
+}
+
+/** The product C [batch, m, n] = A · B (+ bias) of random normals on the backend against the reference. */
+export async function checkMatmul(backend: Backend, ref: ReferenceBackend, r: Rng, [batch, m, k, n]: readonly number[], options: MatmulCase = {}): Promise<void> {
+  const { ta = false, tb = false, offset = 0, bias = false, broadcastA = false } = options;
+  const upload = (data: Float32Array): Pair => ({ got: backend.upload(data), want: ref.upload(data) });
+  const operand = (rows: number, cols: number, transposed: boolean, at: number, broadcast: boolean) => {
+    const strides = transposed ? [rows * cols, 1, rows] : [rows * cols, cols, 1];
+    if (broadcast) strides[0] = 0;
+    return { data: upload(r.normals(at + (broadcast ? 1 : batch) * rows * cols)), layout: { shape: [batch, rows, cols], strides, offset: at } };
+  };
+  const a = operand(m, k, ta, offset, broadcastA);
+  const b = operand(k, n, tb, offset * 2, false);
+  const biasData = bias ? upload(r.normals(2 * n + 1)) : null;
+  const biasLayout: Layout = { shape: [n], strides: [2], offset: 1 };
+  const args = (side: keyof Pair): MatmulArgs => ({ a: a.layout, b: b.layout, ...(biasData && { bias: { storage: biasData[side], layout: biasLayout } }) });
+  const pair = { got: backend.matmul(a.data.got, b.data.got, args('got')), want: ref.matmul(a.data.want, b.data.want, args('want')) };
+  await expectMatch(backend, ref, pair, 1e-6 * (Math.sqrt(k) * 4 + 10), `matmul ${batch}×${m}×${k}×${n} ${JSON.stringify(options)}`);
 }

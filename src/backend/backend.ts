@@ -165,4 +165,31 @@ export interface Backend {
   adamStep?(tensors: readonly AdamTensor[], hyper: AdamHyper): void;
   /** SGD: updates θ and, with momentum, the momentum buffer. */
   sgdStep?(tensors: readonly SgdTensor[], hyper: SgdHyper): void;
+
+  /**
+   * A backend with several matmul kernels (webgpu) times them for each product and keeps the
+   * fastest per shape class; without problems, for the classes used so far that are not tuned yet.
+   */
+  tuneMatmul?(problems?: readonly MatmulProblem[]): Promise<TuneResult[]>;
+}
+
+/** A product to tune for: C [batch, m, n] = A [batch, m, k] · B [batch, k, n], A or B read transposed. */
+export interface MatmulProblem {
+  readonly batch: number;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+export interface TuneResult {
+  /** The product timed, as `batch×m×k·k×n` with ᵀ on a transposed operand. */
+  readonly problem: string;
+  /** The class of products the choice is kept for (sizes rounded up to powers of two, load modes). */
+  readonly shapeClass: string;
+  /** The configuration chosen. */
+  readonly config: string;
+  /** Median milliseconds per product of each candidate, by configuration (empty when the class was already tuned). */
+  readonly timings: Readonly<Record<string, number>>;
 }

@@ -1,6 +1,7 @@
 // What the kernel encoders (elementwise, reduction, matmul, indexing, optimizer) need from the
 // backend, and the helpers they share to pack parameters and size grids.
 import type { Layout } from '../../shape.js';
+import type { MatmulConfig, MatmulShape } from './matmul-configs.js';
 import type { ComputeKernel, KernelVariant } from './pipelines.js';
 import type { Grid } from './queue.js';
 import type { WebGpuStorage } from './storage.js';
@@ -12,7 +13,10 @@ import type { WebGpuStorage } from './storage.js';
  * with 4 threads per output 5× faster than the GPU forms (bench/README.md).
  */
 export interface Tuning {
-  matmulTiles: 'workgroup' | 'registers';
+  /** The matmul kernel family: its default configurations and the tuner's candidates (matmul-configs.ts). */
+  matmulTiles: MatmulConfig['kind'];
+  /** A matmul configuration every product uses, ahead of the tuner's choice (tests run each one); null: none. */
+  matmul: MatmulConfig | null;
   /** At most this many threads cooperate on one reduced output or softmax row (a power of two ≤ 256). */
   maxThreadsPerOutput: number;
   /** Sleep between Dawn's polls while waiting for the GPU, which then shares the CPU (wait.ts). */
@@ -21,13 +25,15 @@ export interface Tuning {
 
 export const tuningFor = (isFallbackAdapter: boolean): Tuning =>
   isFallbackAdapter
-    ? { matmulTiles: 'registers', maxThreadsPerOutput: 4, napWhileWaiting: true }
-    : { matmulTiles: 'workgroup', maxThreadsPerOutput: 256, napWhileWaiting: false };
+    ? { matmulTiles: 'registers', matmul: null, maxThreadsPerOutput: 4, napWhileWaiting: true }
+    : { matmulTiles: 'workgroup', matmul: null, maxThreadsPerOutput: 256, napWhileWaiting: false };
 
 export interface KernelContext {
   /** The adapter's tuning (tests change it to run every form). */
   tuning(): Tuning;
   kernel(spec: KernelVariant): ComputeKernel;
+  /** The configuration for a product of this shape: forced by the tuning, tuned, or the default. */
+  matmulConfig(shape: MatmulShape): MatmulConfig;
   /** Records a dispatch; the buffers of `bound` bind at 1…n in order, the kernel's inputs before its outputs. */
   dispatch(kernel: ComputeKernel, params: readonly number[], bound: readonly { readonly buffer: GPUBuffer }[], grid: Grid): void;
   /**

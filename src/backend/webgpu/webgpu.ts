@@ -2,7 +2,7 @@
 // pending command encoder, results read back through pooled staging buffers. Every entry point first
 // checks that the device is alive and the process is not near its memory-mapping limit; Dawn's
 // asynchronous validation errors surface at the next flush or read.
-import type { AdamHyper, AdamTensor, Backend, BinaryOp, Conv2dGeometry, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
+import type { AdamHyper, AdamTensor, Backend, BinaryOp, Conv2dGeometry, MatmulArgs, MatmulProblem, ReduceOp, SgdHyper, SgdTensor, Storage, TuneResult, UnaryOp } from '../backend.js';
 import type { Layout, Shape } from '../../shape.js';
 import { StorageAllocator } from './allocator.js';
 import { UniformArena } from './arena.js';
@@ -14,7 +14,9 @@ import { gather, scatterAdd } from './indexing.js';
 import * as loss from './loss.js';
 import { tuningFor, type KernelContext, type Tuning } from './kernel-context.js';
 import { MappingGuard } from './mappings.js';
-import { matmul } from './matmul.js';
+import { matmul, matmulWith } from './matmul.js';
+import { candidates, defaultConfig, shapeClass, type MatmulConfig, type MatmulShape } from './matmul-configs.js';
+import { MatmulTuner, tuneMode } from './matmul-tuner.js';
 import * as optimizer from './optimizer.js';
 import { PipelineCache, type ComputeKernel, type KernelVariant } from './pipelines.js';
 import { BufferPool } from './pool.js';
@@ -51,6 +53,12 @@ const SMALL_FILL = 4096;
 /** Free readback buffers kept for reuse at most. */
 const STAGING_BUDGET_BYTES = 64 << 20;
 
+/** The shape and load modes of a product to tune for (matmul.ts' vec4Mode of its contiguous or transposed operands). */
+function problemShape({ batch, m, k, n, transposeA, transposeB }: MatmulProblem): MatmulShape {
+  const mode = (transposed: boolean, along: number) => (along % 4 !== 0 ? 0 : transposed ? 2 : 1);
+  return { batch, m, n, k, aMode: mode(transposeA, transposeA ? m : k), bMode: mode(transposeB, transposeB ? k : n) };
+}
+
 const onGpu = ({ storage, offset }: Dense<Storage>): Dense<WebGpuStorage> => ({ storage: asWebGpuStorage(storage), offset });
 
 export class WebGpuBackend implements Backend {
@@ -63,6 +71,10 @@ export class WebGpuBackend implements Backend {
   readonly pipelines: PipelineCache;
   /** Kernel choices for this adapter (see Tuning); tests change it to check every form. */
   readonly tuning: Tuning;
+  /** The matmul configurations chosen per shape class (matmul-tuner.ts). */
+  readonly matmulTuner: MatmulTuner;
+  /** The first product of each shape class used, for tune() without problems. */
+  private readonly matmulShapesUsed = new Map<string, MatmulShape>();
   private readonly errors: DeviceErrors;
   /** Counts the process's memory mappings now and then; tests lower its limit. */
   readonly mappings = new MappingGuard();
@@ -78,6 +90,7 @@ export class WebGpuBackend implements Backend {
   private readbackBytes = 0;
   private readonly context: KernelContext = {
     kernel: (spec: KernelVariant) => this.pipelines.get(spec),
+    matmulConfig: (shape) => this.matmulConfig(shape),
     dispatch: (kernel, params, storages, grid) => this.dispatch(kernel, params, storages, grid),
     output: (length, inputs) => this.allocate(length, new Set(inputs.map((s) => s.buffer))),
     release: (storage) => this.release(storage),
@@ -103,6 +116,12 @@ export class WebGpuBackend implements Backend {
     this.storages = new StorageAllocator(device, storageUsage, this.maxBindingBytes, (buffer) => this.bindGroups.forget(buffer));
     this.stagingPool = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback', STAGING_BUDGET_BYTES);
     this.queue = new CommandQueue(device, arena, this.storages, this.bindGroups);
+    this.matmulTuner = new MatmulTuner(
+      tuneMode(isFallbackAdapter),
+      description,
+      (shape) => candidates(shape, this.tuning.matmulTiles, device.limits),
+      (shape, config) => this.timeMatmul(shape, config),
+    );
   }
 
   stats(): WebGpuStats {
@@ -238,6 +257,14 @@ export class WebGpuBackend implements Backend {
     return matmul(this.context, asWebGpuStorage(a), asWebGpuStorage(b), args);
   }
 
+  async tuneMatmul(problems?: readonly MatmulProblem[]): Promise<TuneResult[]> {
+    this.ready();
+    const shapes = problems ? problems.map(problemShape) : [...this.matmulShapesUsed.values()].filter((s) => !this.matmulTuner.lookup(s));
+    const results: TuneResult[] = [];
+    for (const shape of shapes) results.push(await this.matmulTuner.tune(shape));
+    return results;
+  }
+
   copy(src: Storage, srcLayout: Layout, dst: Storage, dstLayout: Layout): void {
     this.ready();
     elementwise.copy(this.context, asWebGpuStorage(src), srcLayout, asWebGpuStorage(dst), dstLayout);
@@ -261,6 +288,51 @@ export class WebGpuBackend implements Backend {
   sgdStep(tensors: readonly SgdTensor[], hyper: SgdHyper): void {
     this.ready();
     optimizer.sgdStep(this.context, tensors, hyper);
+  }
+
+  /** Forced by the tuning, else tuned, else the default (and the class's tuning starts, unless off). */
+  private matmulConfig(shape: MatmulShape): MatmulConfig {
+    if (this.tuning.matmul) return this.tuning.matmul;
+    const tuned = this.matmulTuner.lookup(shape);
+    if (tuned) return tuned;
+    const key = shapeClass(shape);
+    if (!this.matmulShapesUsed.has(key)) {
+      this.matmulShapesUsed.set(key, shape);
+      this.matmulTuner.firstUse(shape);
+    }
+    return defaultConfig(shape, this.tuning.matmulTiles, this.device.limits);
+  }
+
+  /**
+   * Milliseconds per product of `shape` in `config`: the median of 3 rounds, each enough products
+   * back to back for ≈5 ms, after one warm-up (which compiles the kernel); operands of ones.
+   */
+  private async timeMatmul(shape: MatmulShape, config: MatmulConfig): Promise<number> {
+    const { batch, m, n, k, aMode, bMode } = shape;
+    // The load modes come back from the layouts: transposed for mode 2, one element in for mode 0.
+    const view = (rows: number, cols: number, mode: number): Layout => ({
+      shape: [batch, rows, cols],
+      strides: mode === 2 ? [rows * cols, 1, rows] : [rows * cols, cols, 1],
+      offset: mode === 0 ? 1 : 0,
+    });
+    const args: MatmulArgs = { a: view(m, k, aMode), b: view(k, n, bMode) };
+    const [a, b] = [this.fill(batch * m * k + 1, 1), this.fill(batch * k * n + 1, 1)];
+    const run = async (count: number): Promise<number> => {
+      const start = performance.now();
+      for (let i = 0; i < count; i++) this.release(matmulWith(this.context, asWebGpuStorage(a), asWebGpuStorage(b), args, config));
+      await this.flush();
+      return (performance.now() - start) / count;
+    };
+    try {
+      await this.flush();
+      const once = await run(1);
+      const count = Math.min(50, Math.max(1, Math.round(5 / once)));
+      const rounds = [await run(count), await run(count), await run(count)].sort((x, y) => x - y);
+      return rounds[1];
+    } finally {
+      this.release(a);
+      this.release(b);
+    }
   }
 
   /** A wait for submitted work: napping on a CPU adapter (see wait.ts). */
