@@ -87,6 +87,26 @@ describe('native backend: pool, bounds, a large matmul', () => {
     await close(native.conv2dWeightGrad(x.n, xl, gy.n, yl, g), fused.conv2dWeightGrad(ref, x.r, xl, gy.r, yl, g), 'conv2dWeightGrad', 1e-5);
   });
 
+  test('axis sums (whole-axis strips, split blocks, rows in fours with tails) and tanh saturation match the reference', async () => {
+    const ref = new ReferenceBackend();
+    // [outer, size, inner]: many strips sum a whole axis per task; one strip splits the axis into blocks;
+    // sizes that are not a multiple of 4 leave row tails, rows not a multiple of 32 leave lane tails.
+    for (const shape of [[1, 259, 1030], [3, 403, 129], [1, 70001, 3], [2, 515, 1], [1027, 35]]) {
+      const values = normals(sizeOf(shape));
+      values[7] = NaN;
+      values[values.length - 2] = Infinity;
+      const [n, rf] = [native.upload(values), ref.upload(values)];
+      for (let dim = 0; dim < shape.length; dim++) {
+        const [a, e] = [await native.read(native.reduce('sum', n, contiguous(shape), [dim])), await ref.read(ref.reduce('sum', rf, contiguous(shape), [dim]))];
+        const bad = e.findIndex((v, i) => (Number.isFinite(v) ? !(Math.abs(a[i] - v) <= 1e-5 * Math.sqrt(shape[dim])) : !Object.is(a[i], v)));
+        expect(bad, `sum over dim ${dim} of [${shape}], element ${bad}: ${a[bad]} vs ${e[bad]}`).toBe(-1);
+      }
+    }
+    const big = Float32Array.from([8.99, 9, 9.01, 20, 100, 1e30, Infinity, NaN, -8.99, -9, -20, -Infinity, 0.6, -0.7]);
+    const got = await native.read(native.unary('tanh', native.upload(big), contiguous([big.length]), 0));
+    got.forEach((v, i) => expect(Number.isNaN(big[i]) ? Number.isNaN(v) : Math.abs(v - Math.tanh(big[i])) <= 3e-7, `tanh(${big[i]}) = ${v}`).toBe(true));
+  });
+
   test('a large matmul (513×1031 · 1031×769, with bias) against sampled reference rows and columns', async () => {
     const [m, k, n] = [513, 1031, 769];
     const a = normals(m * k);

@@ -1,7 +1,8 @@
-// Sum (accumulated in double) and max (NaN wins, as in the reference) along the middle axis, and a
-// max-shifted softmax / log-softmax. The reduced axis is cut into fixed blocks whose partial results
-// are combined in order, so a long axis is split over threads and the result does not depend on
-// the thread count (the block size depends on the shape only).
+// Sum (accumulated in double, from float sums of 4 elements or rows) and max (NaN wins, as in the
+// reference) along the middle axis, and a max-shifted softmax / log-softmax. Unless the other axes
+// give enough tasks, the reduced axis is cut into fixed blocks whose partial results are combined in
+// order, so a long axis is split over threads and the result does not depend on the thread count
+// (the blocking depends on the shape only).
 #include "reduce.h"
 
 #include "simd.h"
@@ -15,19 +16,25 @@ namespace webgrad {
 namespace {
 
 constexpr int64_t kBlock = int64_t{1} << 15;  // elements of the reduced axis per partial result
-constexpr int64_t kWidth = 256;               // inner positions a task carries (its accumulators)
+constexpr int64_t kWidth = 128;               // inner positions a task carries (its accumulators)
+constexpr int64_t kWholeAxisTasks = 8;        // strips·outer from which a task sums a whole axis (no partials)
 
 inline double combine_max(double acc, double v) { return acc >= v || acc != acc ? acc : v; }
 
-// One contiguous row, in independent lanes (4 vectors of AVX2 for the sum, 4 for the max) so the loop
-// vectorises and the adds and compares overlap instead of waiting on one accumulator.
+// One contiguous row, in independent lanes (one float vector of AVX2 for the sum, 4 for the max) so the
+// loop vectorises and the adds and compares overlap instead of waiting on one accumulator. The sum adds
+// 4 floats per lane in float before the double add: the float-to-double conversions bound the loop, and
+// rounding 4-term sums costs far less than the double accumulation saves over float.
 double row_sum(const float* p, int64_t n) {
   return simd_run([&] {
-    constexpr int kLanes = 16;
+    constexpr int kLanes = 8;
     double lane[kLanes] = {};
     int64_t j = 0;
-    for (; j + kLanes <= n; j += kLanes)
-      for (int l = 0; l < kLanes; l++) lane[l] += p[j + l];
+    for (; j + 4 * kLanes <= n; j += 4 * kLanes)
+      for (int l = 0; l < kLanes; l++) {
+        const float* q = p + j + l;
+        lane[l] += (q[0] + q[kLanes]) + (q[2 * kLanes] + q[3 * kLanes]);
+      }
     double acc = 0;
     for (; j < n; j++) acc += p[j];
     for (int l = 0; l < kLanes; l++) acc += lane[l];
@@ -58,7 +65,10 @@ double row_max(const float* p, int64_t n) {
 void strip(ReduceOp op, const float* p, int64_t rows, int64_t inner, int64_t width, double* acc) {
   if (op == ReduceOp::Sum) {
     std::fill(acc, acc + width, 0.0);
-    for (int64_t r = 0; r < rows; r++, p += inner) simd_for(width, [&](int64_t i) { acc[i] += p[i]; });
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4, p += 4 * inner)  // 4 rows summed in float, as in row_sum
+      simd_for(width, [&](int64_t i) { acc[i] += (p[i] + p[i + inner]) + (p[i + 2 * inner] + p[i + 3 * inner]); });
+    for (; r < rows; r++, p += inner) simd_for(width, [&](int64_t i) { acc[i] += p[i]; });
   } else {
     std::fill(acc, acc + width, -std::numeric_limits<double>::infinity());
     for (int64_t r = 0; r < rows; r++, p += inner) simd_for(width, [&](int64_t i) { acc[i] = combine_max(acc[i], p[i]); });
@@ -72,10 +82,12 @@ void reduce(ReduceOp op, Span x, const AxisView& v, Span out) {
   if (offset < 0 || outer < 0 || size < 0 || inner < 0 || offset + outer * size * inner > x.length) fail("reduce view exceeds its input buffer");
   check_length(out, outer * inner, "reduce output");
   if (op != ReduceOp::Sum && op != ReduceOp::Max) fail("unknown reduce op");
-  const int64_t rows_per_block = std::max<int64_t>(1, kBlock / std::max<int64_t>(inner, 1));
-  const int64_t blocks = std::max<int64_t>(1, (size + rows_per_block - 1) / rows_per_block);
   const int64_t width = std::min(inner, kWidth);
   const int64_t strips = inner == 0 ? 0 : (inner + width - 1) / width;
+  // Enough strips keep the threads busy without splitting the axis (and combining partials after).
+  const int64_t rows_per_block =
+      outer * strips >= kWholeAxisTasks ? std::max<int64_t>(1, size) : std::max<int64_t>(1, kBlock / std::max<int64_t>(inner, 1));
+  const int64_t blocks = std::max<int64_t>(1, (size + rows_per_block - 1) / rows_per_block);
   const int64_t tasks = outer * strips * blocks;
   // Partials [block][outer·inner] when the axis spans several blocks; else straight to out.
   std::vector<double> partial(blocks > 1 ? blocks * outer * inner : 0);

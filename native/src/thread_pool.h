@@ -1,7 +1,9 @@
 // A small persistent thread pool: parallel_for splits [0, n) into contiguous chunks, runs them on
-// the pool's workers and the calling thread, and returns when all are done. Workers sleep between
-// calls. One parallel_for at a time (the backend is driven from Node's single JS thread).
+// the pool's workers and the calling thread, and returns when all are done. Between calls a worker
+// spins briefly before it sleeps, and so does the caller waiting for the workers (thread_pool.cc).
+// One parallel_for at a time (the backend is driven from Node's single JS thread).
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -35,9 +37,9 @@ class ThreadPool {
   std::condition_variable wake_, done_;
   const std::function<void(int64_t, int64_t)>* task_ = nullptr;
   int64_t n_ = 0, chunk_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stopping_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
 };
 

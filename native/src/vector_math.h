@@ -16,9 +16,9 @@ inline float bits_to_float(int32_t bits) {
   return f;
 }
 
-inline float vexp(float x) {
-  constexpr float kMax = 88.72283905f, kMin = -87.33654475f;  // e^x overflows above, is subnormal below
-  const float c = x > kMax ? kMax : x < kMin ? kMin : x;        // NaN passes through (both tests false)
+/** e^x for x in [kExpMin, kExpMax] (no clamping: the callers bound x). */
+constexpr float kExpMax = 88.72283905f, kExpMin = -87.33654475f;  // e^x overflows above, is subnormal below
+inline float vexp_bounded(float c) {
   // round(c·log2 e) by the 1.5·2^23 trick: exact for |c·log2 e| < 2^22, no rounding instruction needed
   const float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   const float r = (c - n * 0.693359375f) + n * 2.12194440e-4f;
@@ -28,8 +28,13 @@ inline float vexp(float x) {
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  const float e = (p * r * r + r + 1.0f) * bits_to_float((static_cast<int32_t>(n) + 127) << 23);
-  return x > kMax ? __builtin_inff() : x < kMin ? 0.0f : e;
+  return (p * r * r + r + 1.0f) * bits_to_float((static_cast<int32_t>(n) + 127) << 23);
+}
+
+inline float vexp(float x) {
+  const float c = x > kExpMax ? kExpMax : x < kExpMin ? kExpMin : x;  // NaN passes through (both tests false)
+  const float e = vexp_bounded(c);
+  return x > kExpMax ? __builtin_inff() : x < kExpMin ? 0.0f : e;
 }
 
 inline float vtanh(float x) {
@@ -41,7 +46,8 @@ inline float vtanh(float x) {
   p = p * s + 1.33314422036e-1f;
   p = p * s - 3.33332819422e-1f;
   const float small = p * s * x + x;
-  const float large = 1.0f - 2.0f / (vexp(2.0f * a) + 1.0f);
+  // Above |x| = 9, tanh rounds to ±1: the clamp keeps e^{2|x|} finite (NaN goes down the small path).
+  const float large = 1.0f - 2.0f / (vexp_bounded(2.0f * (a < 9.0f ? a : 9.0f)) + 1.0f);
   const float signed_large = x < 0 ? -large : large;
   return a < 0.625f || a != a ? small : signed_large;
 }
