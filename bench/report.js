@@ -50,6 +50,7 @@ export function markdown(report) {
     '**Backends.**', '',
     ...backendLines(report), '',
     `**Method.** Median of benchmark.js samples (maxTime ${s.maxTime} s, ≥${s.minSamples} samples) after ≥${s.warmup.calls} warm-up calls (≥${s.warmup.seconds} s);`,
+    ...(s.rounds ? [`the sides of a case take turns ${s.rounds} times (≥${s.rewarm.calls} calls, ≥${s.rewarm.seconds} s of warm-up before each later turn) and each keeps its fastest turn's median, so a burst of noise on the machine does not decide a ratio;`] : []),
     `± is benchmark.js's relative margin of error (95 %). Every call ends with a readback (\`await t.data()\`) of its result.`,
     'torch-cpu is sampled inside its Python process (bench/torch/peer.py) the same way, a call ending in a copy of its result to a numpy array, so no IPC is timed.',
     `Each peer's first ${s.checkSteps} results were checked equal to webgrad's (f32 tolerance) before timing; webgrad-webgpu's were checked against webgrad-cpu's. Ratio = peer time / webgrad time (>1: webgrad faster).`,

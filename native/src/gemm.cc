@@ -36,6 +36,9 @@ using gemm::NR;
 // of A (72 KiB) in L2; the Kc×Nc block of B (up to 4 MiB) in L3.
 constexpr int64_t KC = 256, MC = 72, NC = 4096;
 constexpr int64_t kParallelMinMacs = 200 * 200 * 200;  // ≈170 µs on one core
+// Tasks per thread for a large product: when a thread is slow to start (its core lent to V8's garbage
+// collector, or to another process), the others take its tasks instead of waiting for it.
+constexpr int64_t kTasksPerThread = 2;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -164,8 +167,9 @@ void sgemm(int64_t batch, int64_t m, int64_t n, int64_t k, MatrixView a, MatrixV
 
   // Cut each product into pm × pn sub-blocks so the batch·pm·pn tasks share out evenly over the threads,
   // choosing the factorisation that gives the squarest sub-blocks (the least packing per task).
-  const int64_t threads = batch * m * n * k >= kParallelMinMacs ? pool.size() : 1;
-  const int64_t parts = threads / std::gcd(batch, threads);
+  const int64_t macs = batch * m * n * k, threads = macs >= kParallelMinMacs ? pool.size() : 1;
+  const int64_t slots = threads == 1 ? 1 : threads * std::clamp<int64_t>(macs / (threads * kParallelMinMacs), 1, kTasksPerThread);
+  const int64_t parts = slots / std::gcd(batch, slots);
   int64_t pm = 1, m_step = m, n_step = n;
   for (int64_t d = 1; d <= parts; d++) {
     if (parts % d) continue;

@@ -1,5 +1,5 @@
-// A small persistent thread pool: parallel_for splits [0, n) into contiguous chunks, runs them on
-// the pool's workers and the calling thread, and returns when all are done. Between calls a worker
+// A small persistent thread pool: parallel_for splits [0, n) into contiguous chunks, which the pool's
+// workers and the calling thread take first come, first served, and returns when all are done. Between calls a worker
 // spins briefly before it sleeps, and so does the caller waiting for the workers (thread_pool.cc).
 // One parallel_for at a time (the backend is driven from Node's single JS thread).
 #pragma once
@@ -30,13 +30,15 @@ class ThreadPool {
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
  private:
-  void work(int index);
+  void work();
+  void run_chunks(uint64_t generation, const std::function<void(int64_t, int64_t)>& fn);
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;
   const std::function<void(int64_t, int64_t)>* task_ = nullptr;
   int64_t n_ = 0, chunk_ = 0;
+  std::atomic<uint64_t> next_{0};
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};
   std::atomic<bool> stopping_{false};
