@@ -248,6 +248,16 @@ describe.each(SUBJECTS)('$name conforms to the reference backend', (subject) => 
       }
     });
 
+    test("thin (n ≤ 4: a head's Linear(·→1)) and shallow (k ≤ 4: an outer product) products, transposed, batched, at offsets", async () => {
+      await check(1, 256, 1024, 1, { tb: true, bias: true });
+      await check(3, 33, 70, 4, { tb: true, bias: true, broadcastA: true });
+      await check(1, 9, 200, 2, { tb: true, offset: 1 });
+      await check(2, 17, 45, 3, { ta: true, tb: true });
+      await check(1, 256, 1, 1024);
+      await check(2, 40, 3, 70, { ta: true, bias: true, offset: 1 });
+      await check(1, 30, 4, 5, { tb: true });
+    });
+
     test('batched, with a broadcast (stride-0) batch operand and bias', async () => {
       await check(3, 7, 13, 5);
       await check(4, 65, 16, 33, { broadcastA: true, bias: true, tb: true });

@@ -15,7 +15,8 @@
 // kParallelMinMacs stay on the calling thread, where the pool's wake-up (≈50 µs on a 2-core VM) would cost
 // more than the second core saves. Packing itself is cheap enough that the packed path wins even at 8×8×8
 // (measured: bench/native-gemm.md); only products with m ≤ 2, which give packed B panels no reuse, take a
-// direct loop over the views.
+// direct loop over the views, as do products with k ≤ 4 (an outer product: packing would only add a
+// pass), and products with n ≤ 4 contiguous columns of B (a head's Linear(·→1)) are dot products.
 #include "gemm.h"
 
 #include <algorithm>
@@ -39,6 +40,8 @@ constexpr int64_t kParallelMinMacs = 200 * 200 * 200;  // ≈170 µs on one core
 // Tasks per thread for a large product: when a thread is slow to start (its core lent to V8's garbage
 // collector, or to another process), the others take its tasks instead of waiting for it.
 constexpr int64_t kTasksPerThread = 2;
+constexpr int64_t kThinN = 4;  // products this thin (a head's output) are dot products (thin())
+constexpr int64_t kThinK = 4;  // and products this shallow (a head's dX, an outer product) direct loops
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -138,7 +141,7 @@ void block(const Product& p, int64_t batch, int64_t m0, int64_t m1, int64_t n0, 
   }
 }
 
-/** C = bias + A·B straight from the views, row by row (for k = 0 and for m ≤ 2 with contiguous rows of B). */
+/** C = bias + A·B straight from the views, row by row (k = 0, or m ≤ 2 or k ≤ kThinK with contiguous rows of B). */
 void direct(int64_t batch, int64_t m, int64_t n, int64_t k, MatrixView a, MatrixView b, const float* bias, int64_t bias_stride,
             float* c) {
   for (int64_t p = 0; p < batch; p++)
@@ -153,12 +156,46 @@ void direct(int64_t batch, int64_t m, int64_t n, int64_t k, MatrixView a, Matrix
     }
 }
 
+/** Σ_l x[l]·y[l] of two contiguous vectors, in 32 float lanes (summed in float, like the kernel's k loop). */
+float dot(const float* x, const float* y, int64_t k) {
+  return simd_run([&] {
+    constexpr int kLanes = 32;
+    float lane[kLanes] = {};
+    int64_t l = 0;
+    for (; l + kLanes <= k; l += kLanes)
+      for (int i = 0; i < kLanes; i++) lane[i] += x[l + i] * y[l + i];
+    float acc = 0;
+    for (; l < k; l++) acc += x[l] * y[l];
+    for (float v : lane) acc += v;
+    return acc;
+  });
+}
+
+/**
+ * C = bias + A·B as m·n dot products, for a thin B (n ≤ kThinN columns, each contiguous, like a head's
+ * Wᵀ) against contiguous rows of A: the packed path would copy all of A into panels and multiply it
+ * by NR-wide panels of B that are mostly padding.
+ */
+void thin(int64_t batch, int64_t m, int64_t n, int64_t k, MatrixView a, MatrixView b, const float* bias, int64_t bias_stride, float* c,
+          ThreadPool& pool) {
+  const int64_t rows = batch * m, grain = std::max<int64_t>(1, kParallelMinMacs / std::max<int64_t>(n * k, 1));
+  pool.parallel_for(rows, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      const int64_t p = r / m, i = r % m;
+      const float* ai = a.data + p * a.batch_stride + i * a.row_stride;
+      for (int64_t j = 0; j < n; j++)
+        c[r * n + j] = (bias ? bias[j * bias_stride] : 0.0f) + dot(ai, b.data + p * b.batch_stride + j * b.col_stride, k);
+    }
+  });
+}
+
 }  // namespace
 
 void sgemm(int64_t batch, int64_t m, int64_t n, int64_t k, MatrixView a, MatrixView b, const float* bias, int64_t bias_stride, float* c,
            ThreadPool& pool) {
   if (batch <= 0 || m <= 0 || n <= 0) return;
-  if (k == 0 || (m <= 2 && b.col_stride == 1)) return direct(batch, m, n, k, a, b, bias, bias_stride, c);
+  if (k == 0 || ((m <= 2 || k <= kThinK) && b.col_stride == 1)) return direct(batch, m, n, k, a, b, bias, bias_stride, c);
+  if (n <= kThinN && a.col_stride == 1 && b.row_stride == 1) return thin(batch, m, n, k, a, b, bias, bias_stride, c, pool);
 
   static const gemm::Kernel kernel = pick_kernel();
   std::vector<float> bias_row(round_up(n, NR), 0.0f);

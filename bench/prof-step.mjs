@@ -1,0 +1,10 @@
+import { init } from 'webgrad';
+import training from './suites/training.js';
+await init({ backend: 'cpu' });
+const c = training.cases.find((c) => c.id === (process.argv[2] ?? 'train/multitask-large'));
+const impl = await c.webgrad(await c.prepare());
+const n = +(process.argv[3] ?? 600);
+for (let i = 0; i < 50; i++) await impl.step();
+const t0 = performance.now();
+for (let i = 0; i < n; i++) await impl.step();
+console.log(((performance.now() - t0) / n).toFixed(3), 'ms/step');
