@@ -30,9 +30,9 @@ interface Subject {
   /** The optional fused kernels it offers. */
   fused: FusedKernel[];
 }
-type FusedKernel = 'squaredErrorSum' | 'squaredErrorGrad' | 'adamStep' | 'sgdStep' | 'conv2d' | 'conv2dInputGrad' | 'conv2dWeightGrad' | 'maxPool2dIndices';
+type FusedKernel = 'squaredErrorSum' | 'squaredErrorGrad' | 'softmaxBackward' | 'adamStep' | 'sgdStep' | 'conv2d' | 'conv2dInputGrad' | 'conv2dWeightGrad' | 'maxPool2dIndices';
 const WINDOW_KERNELS: FusedKernel[] = ['conv2d', 'conv2dInputGrad', 'conv2dWeightGrad', 'maxPool2dIndices'];
-const FUSED_KERNELS: FusedKernel[] = ['squaredErrorSum', 'squaredErrorGrad', 'adamStep', 'sgdStep', ...WINDOW_KERNELS];
+const FUSED_KERNELS: FusedKernel[] = ['squaredErrorSum', 'squaredErrorGrad', 'softmaxBackward', 'adamStep', 'sgdStep', ...WINDOW_KERNELS];
 
 const webgpuForm = (name: string, tuning: Partial<Tuning>): Form => ({ name, apply: (b) => Object.assign((b as WebGpuBackend).tuning, tuning) });
 const SUBJECTS: Subject[] = [
@@ -45,7 +45,7 @@ const SUBJECTS: Subject[] = [
       return backend;
     },
     forms: [{ name: 'as built', apply: () => {} }],
-    fused: ['adamStep', 'sgdStep', ...WINDOW_KERNELS],
+    fused: ['softmaxBackward', 'adamStep', 'sgdStep', ...WINDOW_KERNELS],
   },
   {
     name: 'webgpu',
@@ -54,7 +54,7 @@ const SUBJECTS: Subject[] = [
       webgpuForm('GPU forms: workgroup tiles, 256 threads per output', { matmulTiles: 'workgroup', maxThreadsPerOutput: 256 }),
       webgpuForm('fallback-adapter forms: register tiles, 4 threads per output', { matmulTiles: 'registers', maxThreadsPerOutput: 4 }),
     ],
-    fused: FUSED_KERNELS,
+    fused: FUSED_KERNELS.filter((k) => k !== 'softmaxBackward'),
   },
 ];
 
@@ -317,6 +317,21 @@ describe.each(SUBJECTS)('$name conforms to the reference backend', (subject) => 
     const offers = (kernel: FusedKernel) => subject.fused.includes(kernel);
     test(`offers exactly ${subject.fused.join(', ')}`, () => {
       for (const kernel of FUSED_KERNELS) expect(typeof backend[kernel] === 'function', kernel).toBe(offers(kernel));
+    });
+
+    if (offers('softmaxBackward')) test('softmaxBackward: every contiguous view along the last dim fused; any other view fused correctly or left to the composition', async () => {
+      for (const shape of [[1], [9], [3, 7], [4, 1000], [2, 3, 5], [0, 4], [3, 0]] as Shape[]) {
+        for (const kind of VIEW_KINDS)
+          for (const log of [true, false])
+            for (const dim of [shape.length - 1, 0]) {
+              const [vy, vg] = [viewOf(r, shape, kind), viewOf(r, shape, kind)];
+              const [y, g] = [upload(r.normals(vy.length)), upload(r.normals(vg.length))];
+              const got = backend.softmaxBackward!(y.got, vy.layout, g.got, vg.layout, dim, log);
+              const what = `[${shape}] dim ${dim} log ${log} ${JSON.stringify([vy.layout, vg.layout])}`;
+              if (kind !== 'strided' && dim === shape.length - 1) expect(got, `fused: ${what}`).toBeDefined();
+              if (got) await match({ got, want: fused.softmaxBackward(ref, y.want, vy.layout, g.want, vg.layout, dim, log) }, 2e-5, `softmaxBackward ${what}`);
+            }
+      }
     });
 
     if (offers('squaredErrorSum')) test('squaredErrorSum and squaredErrorGrad: strided and broadcast operands, a long sum', async () => {

@@ -156,6 +156,11 @@ export const secondOrderCases: Case[] = [
   ).map(([name, f]): Case => [`d²/dx² ${name}`, (x) => grad(f(x).sum(), x, { createGraph: true })[0], [s(6)]]),
   ['mseLoss second derivative', (a, b) => grad(F.mseLoss(a.tanh(), b), a, { createGraph: true })[0], [s(5, 3), s(5, 3)]],
   ['logsumexp second derivative', (a) => grad(a.logsumexp(-1).sum(), a, { createGraph: true })[0].pow(2), [s(3, 5)]],
+  // softmax's backward is an op of its own (fused on the native backend along the last dim): its derivatives in y and in g.
+  ['logSoftmax second derivative', (a, w) => grad(a.logSoftmax(-1).mul(w).sum(), a, { createGraph: true })[0].pow(2), [s(3, 7), s(3, 7)]],
+  ['softmax second derivative', (a, w) => grad(a.softmax(-1).mul(w).sum(), a, { createGraph: true })[0].pow(2), [s(3, 7), s(3, 7)]],
+  ['softmax inner axis second derivative', (a, w) => grad(a.softmax(1).mul(w).sum(), a, { createGraph: true })[0].pow(2), [s(2, 4, 3), s(2, 4, 3)]],
+  ['crossEntropy second derivative', (x, t) => grad(F.crossEntropy(x, t), x, { createGraph: true })[0].pow(2), [s(5, 4), index([0, 3, 2, 1, 3])]],
   ['cdist second derivative', (a, b) => grad(cdist(a, b).sum(), a, { createGraph: true })[0].pow(2), [s(4, 3), s(5, 3)]],
   ['matmul mixed second derivative', (a, b) => grad(a.matmul(b).pow(2).sum(), a, { createGraph: true })[0], [s(4, 3), s(3, 5)]],
   ['conv2d mixed second derivative', (x, w) => grad(F.conv2d(x, w, null, { padding: 1 }).pow(2).sum(), w, { createGraph: true })[0], [s(2, 2, 5, 5), s(3, 2, 3, 3)]],

@@ -1,4 +1,4 @@
-// Float64 oracles for the optional fused Backend methods (squared error, Adam, SGD, the window
+// Float64 oracles for the optional fused Backend methods (squared error, softmax's backward, Adam, SGD, the window
 // kernels: conv2d and its gradients, max-pooling's argmax, as direct loops), which the
 // reference backend no longer has: written on its storages, from the formulas of kernels/adam.wgsl
 // and kernels/sgd.wgsl, for the tests that compare a backend's fused kernel with them.
@@ -15,6 +15,23 @@ const elements = (ref: ReferenceBackend, s: Storage, layout: Layout): Float64Arr
 export function squaredErrorSum(ref: ReferenceBackend, a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage {
   const diff = dataOf(ref.binary('sub', a, al, b, bl));
   return ref.upload(Float64Array.of(alpha * diff.reduce((sum, d) => sum + d * d, 0)));
+}
+
+/** The gradient of softmax (log: log-softmax) along `dim` from its output y and the incoming gradient g. */
+export function softmaxBackward(ref: ReferenceBackend, y: Storage, yl: Layout, g: Storage, gl: Layout, dim: number, log: boolean): Storage {
+  const [ys, gs] = [elements(ref, y, yl), elements(ref, g, gl)];
+  const { shape } = yl;
+  const size = shape[dim], inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+  const outer = size * inner === 0 ? 0 : ys.length / (size * inner);
+  const out = new Float64Array(ys.length);
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      const at = (r: number) => (o * size + r) * inner + i;
+      let s = 0;
+      for (let r = 0; r < size; r++) s += log ? gs[at(r)] : gs[at(r)] * ys[at(r)];
+      for (let r = 0; r < size; r++) out[at(r)] = log ? gs[at(r)] - Math.exp(ys[at(r)]) * s : ys[at(r)] * (gs[at(r)] - s);
+    }
+  return ref.upload(out);
 }
 
 /** alpha · (a − b) · g[gOffset]. */

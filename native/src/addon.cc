@@ -127,6 +127,7 @@ class WebgradAddon : public Napi::Addon<WebgradAddon> {
                              InstanceMethod("binary", &WebgradAddon::Binary),
                              InstanceMethod("reduce", &WebgradAddon::Reduce),
                              InstanceMethod("softmax", &WebgradAddon::Softmax),
+                             InstanceMethod("softmaxBackward", &WebgradAddon::SoftmaxBackward),
                              InstanceMethod("matmul", &WebgradAddon::Matmul),
                              InstanceMethod("copy", &WebgradAddon::Copy),
                              InstanceMethod("gather", &WebgradAddon::Gather),
@@ -205,6 +206,15 @@ class WebgradAddon : public Napi::Addon<WebgradAddon> {
     const bool log = p.i64() != 0;
     const AxisView v{p.i64(), p.i64(), p.i64(), p.i64()};
     softmax(span(info, 0, "softmax input"), v, log, span(info, 1, "softmax output"));
+    return info.Env().Undefined();
+  }
+  // softmaxBackward(y, g, out); params: log (0/1), y offset, g offset, outer, size
+  Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+    Params p = params();
+    const bool log = p.i64() != 0;
+    const int64_t y_offset = p.i64(), g_offset = p.i64(), outer = p.i64(), size = p.i64();
+    softmax_backward(span(info, 0, "softmaxBackward y"), y_offset, span(info, 1, "softmaxBackward g"), g_offset, outer, size, log,
+                     span(info, 2, "softmaxBackward output"));
     return info.Env().Undefined();
   }
   // matmul(a, b, bias | null, out); params: view(a) [batch, m, k], view(b) [batch, k, n], view(bias) [n] if bias

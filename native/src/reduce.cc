@@ -123,6 +123,28 @@ void reduce(ReduceOp op, Span x, const AxisView& v, Span out) {
   }
 }
 
+void softmax_backward(Span y, int64_t y_offset, Span g, int64_t g_offset, int64_t outer, int64_t size, bool log, Span out) {
+  if (outer < 0 || size < 0 || y_offset < 0 || g_offset < 0 || y_offset + outer * size > y.length || g_offset + outer * size > g.length)
+    fail("softmaxBackward view exceeds its input buffer");
+  check_length(out, outer * size, "softmaxBackward output");
+  if (outer * size == 0) return;
+  parallel(outer, std::max<int64_t>(1, kGrainHeavy / size), [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; o++) {
+      const float* yr = y.data + y_offset + o * size;
+      const float* gr = g.data + g_offset + o * size;
+      float* q = out.data + o * size;
+      if (log) {
+        const float s = static_cast<float>(row_sum(gr, size));
+        simd_for(size, [&](int64_t r) { q[r] = gr[r] - vexp(yr[r]) * s; });
+      } else {
+        simd_for(size, [&](int64_t r) { q[r] = gr[r] * yr[r]; });  // Σ g·y in double, then the gradient in place
+        const float s = static_cast<float>(row_sum(q, size));
+        simd_for(size, [&](int64_t r) { q[r] = yr[r] * (gr[r] - s); });
+      }
+    }
+  });
+}
+
 void softmax(Span x, const AxisView& v, bool log, Span out) {
   const auto [offset, outer, size, inner] = v;
   if (offset < 0 || outer < 0 || size < 0 || inner < 0 || offset + outer * size * inner > x.length) fail("softmax view exceeds its input buffer");

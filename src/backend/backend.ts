@@ -142,6 +142,12 @@ export interface Backend {
   squaredErrorSum?(a: Storage, al: Layout, b: Storage, bl: Layout, alpha: number): Storage;
   /** alpha · (a − b) · g for two views of one shape and the one value g[gOffset]: mseLoss's gradient. */
   squaredErrorGrad?(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage;
+  /**
+   * The gradient of softmax (log: log-softmax) along `dim` from its output y and the incoming gradient
+   * g, views of one shape: log: g − exp(y)·Σg, else y·(g − Σ g·y) (sums along dim). undefined where
+   * the backend does not fuse these layouts (softmax's backward then composes it).
+   */
+  softmaxBackward?(y: Storage, yl: Layout, g: Storage, gl: Layout, dim: number, log: boolean): Storage | undefined;
 
   // 2-D convolution with groups 1 (x [n, c, h, w], weight [o, c, kh, kw], y [n, o, oh, ow], views
   // of any layout): offered all three or none, as each is the others' backward.

@@ -4,7 +4,8 @@ import { describe } from '../check.js';
 import { normalizeDim, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { eq } from './elementwise.js';
-import { apply, defineOp } from './op.js';
+import { apply, composed, defineOp } from './op.js';
+import { sumTo } from './sum-to.js';
 
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined | null, ndim: number): number[] {
   if (dim === undefined || dim === null) return Array.from({ length: ndim }, (_, i) => i);
@@ -89,9 +90,30 @@ const softmaxOp = defineOp<SoftmaxParams>({
   forward: (backend, [x], { dim, log }) => backend.softmax(x.storage, x.layout, dim, log),
   savesOutput: true,
   batched: true,
-  backward: (g, { output: y, batchDims }, { dim, log }) => {
-    const along = dim + batchDims;
-    return log ? [g.sub(y.exp().mul(g.sum(along, true)))] : [y.mul(g.sub(g.mul(y).sum(along, true)))];
+  // A batch of gradients (batchDims leading dims on g, not on y) has its dim further right.
+  backward: (g, { output: y, batchDims }, { dim, log }) => [apply(softmaxGradOp, [y, g], { dim: dim + batchDims, log })],
+});
+
+/** softmax's backward: log: g − exp(y)·Σg, else y·(g − Σ g·y), summed along dim of g (y broadcasts). */
+const softmaxGrad = (y: Tensor, g: Tensor, dim: number, log: boolean): Tensor =>
+  log ? g.sub(y.exp().mul(g.sum(dim, true))) : y.mul(g.sub(g.mul(y).sum(dim, true)));
+
+/** The same, one kernel where the backend fuses it; differentiable again for second-order gradients (MAML). */
+const softmaxGradOp = defineOp<SoftmaxParams>({
+  name: 'softmaxGrad',
+  shape: ([, g]) => g.shape,
+  forward: (backend, [y, g], { dim, log }) =>
+    (y.ndim === g.ndim ? backend.softmaxBackward?.(y.storage, y.layout, g.storage, g.layout, dim, log) : undefined) ??
+    composed(() => softmaxGrad(y, g, dim, log)),
+  backward(h, { inputs: [y, g], needsGrad }, { dim, log }) {
+    // log: out = g − e·Σg with e = exp(y): ∂/∂g = h − Σ(h·e), ∂/∂y = −h·e·Σg.
+    // else: out = y·(g − Σ g·y): ∂/∂g = y·(h − Σ h·y), ∂/∂y = h·(g − Σ g·y) − g·Σ h·y.
+    if (log) {
+      const e = y.exp();
+      return [needsGrad[0] ? sumTo(h.mul(e).mul(g.sum(dim, true)).neg(), y.shape) : null, needsGrad[1] ? h.sub(h.mul(e).sum(dim, true)) : null];
+    }
+    const hy = h.mul(y).sum(dim, true);
+    return [needsGrad[0] ? sumTo(h.mul(g.sub(g.mul(y).sum(dim, true))).sub(g.mul(hy)), y.shape) : null, needsGrad[1] ? y.mul(h.sub(hy)) : null];
   },
 });
 
