@@ -18,23 +18,13 @@ import { UNAVAILABLE, activate, tfjsPeers, tfjsWebgpuPeer } from './peers.js';
 import { torchPeer } from './torch-peer.js';
 import { updateReadme } from './readme.js';
 import { fmtMs, markdown } from './report.js';
-import adam from './suites/adam.js';
-import crossEntropy from './suites/cross-entropy.js';
-import elementwise from './suites/elementwise.js';
-import linearMatmul from './suites/linear-matmul.js';
-import matmul from './suites/matmul.js';
-import reduce from './suites/reduce.js';
-import training from './suites/training.js';
-import conv from './suites/conv.js';
-import mtl from './suites/mtl.js';
-import metaLearning from './suites/meta.js';
+import { SUITES } from './suites/index.js';
 
 const require = createRequire(import.meta.url);
 const Benchmark = require('benchmark');
 // benchmark.js inlines a test's source when it can, which loses closures: call fn by reference.
 Benchmark.support.decompilation = false;
 
-const SUITES = [matmul, linearMatmul, elementwise, reduce, crossEntropy, adam, training, conv, mtl, metaLearning];
 const ROUNDS = 3;                               // turns each side takes per case (sides interleaved)
 const BENCH = { maxTime: 1, minSamples: 5 };   // seconds of sampling per round; ≥5 samples
 const WARMUP = { calls: 3, seconds: 1 };        // before the first round: ≥3 calls, and ≥1 s unless one call is slower
