@@ -208,12 +208,13 @@ class WebgradAddon : public Napi::Addon<WebgradAddon> {
     softmax(span(info, 0, "softmax input"), v, log, span(info, 1, "softmax output"));
     return info.Env().Undefined();
   }
-  // softmaxBackward(y, g, out); params: log (0/1), y offset, g offset, outer, size
+  // softmaxBackward(y, g, out); params: log (0/1), g offset, then y's offset, outer, size, inner
   Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
     Params p = params();
     const bool log = p.i64() != 0;
-    const int64_t y_offset = p.i64(), g_offset = p.i64(), outer = p.i64(), size = p.i64();
-    softmax_backward(span(info, 0, "softmaxBackward y"), y_offset, span(info, 1, "softmaxBackward g"), g_offset, outer, size, log,
+    const int64_t g_offset = p.i64();
+    const AxisView v{p.i64(), p.i64(), p.i64(), p.i64()};
+    softmax_backward(span(info, 0, "softmaxBackward y"), span(info, 1, "softmaxBackward g"), g_offset, v, log,
                      span(info, 2, "softmaxBackward output"));
     return info.Env().Undefined();
   }

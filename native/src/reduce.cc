@@ -8,6 +8,7 @@
 #include "simd.h"
 #include "vector_math.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -123,23 +124,45 @@ void reduce(ReduceOp op, Span x, const AxisView& v, Span out) {
   }
 }
 
-void softmax_backward(Span y, int64_t y_offset, Span g, int64_t g_offset, int64_t outer, int64_t size, bool log, Span out) {
-  if (outer < 0 || size < 0 || y_offset < 0 || g_offset < 0 || y_offset + outer * size > y.length || g_offset + outer * size > g.length)
+void softmax_backward(Span y, Span g, int64_t g_offset, const AxisView& v, bool log, Span out) {
+  const auto [y_offset, outer, size, inner] = v;
+  const int64_t n = outer * size * inner;
+  if (outer < 0 || size < 0 || inner < 0 || y_offset < 0 || g_offset < 0 || y_offset + n > y.length || g_offset + n > g.length)
     fail("softmaxBackward view exceeds its input buffer");
-  check_length(out, outer * size, "softmaxBackward output");
-  if (outer * size == 0) return;
-  parallel(outer, std::max<int64_t>(1, kGrainHeavy / size), [&](int64_t begin, int64_t end) {
+  check_length(out, n, "softmaxBackward output");
+  if (n == 0) return;
+  const float* ys = y.data + y_offset;
+  const float* gs = g.data + g_offset;
+  parallel(outer, std::max<int64_t>(1, kGrainHeavy / (size * inner)), [&](int64_t begin, int64_t end) {
+    std::vector<double> sums(inner == 1 ? 0 : inner);
     for (int64_t o = begin; o < end; o++) {
-      const float* yr = y.data + y_offset + o * size;
-      const float* gr = g.data + g_offset + o * size;
-      float* q = out.data + o * size;
-      if (log) {
-        const float s = static_cast<float>(row_sum(gr, size));
-        simd_for(size, [&](int64_t r) { q[r] = gr[r] - vexp(yr[r]) * s; });
-      } else {
-        simd_for(size, [&](int64_t r) { q[r] = gr[r] * yr[r]; });  // Σ g·y in double, then the gradient in place
-        const float s = static_cast<float>(row_sum(q, size));
-        simd_for(size, [&](int64_t r) { q[r] = yr[r] * (gr[r] - s); });
+      const float* yr = ys + o * size * inner;
+      const float* gr = gs + o * size * inner;
+      float* q = out.data + o * size * inner;
+      if (inner == 1) {  // contiguous rows
+        if (log) {
+          const float s = static_cast<float>(row_sum(gr, size));
+          simd_for(size, [&](int64_t r) { q[r] = gr[r] - vexp(yr[r]) * s; });
+        } else {
+          simd_for(size, [&](int64_t r) { q[r] = gr[r] * yr[r]; });  // Σ g·y in double, then the gradient in place
+          const float s = static_cast<float>(row_sum(q, size));
+          simd_for(size, [&](int64_t r) { q[r] = yr[r] * (gr[r] - s); });
+        }
+        continue;
+      }
+      // Rows along the middle axis: the sums of all inner positions at once, a row of `inner` at a time.
+      std::fill(sums.begin(), sums.end(), 0.0);
+      for (int64_t r = 0; r < size; r++) {
+        const float *yi = yr + r * inner, *gi = gr + r * inner;
+        simd_for(inner, [&](int64_t i) { sums[i] += log ? gi[i] : gi[i] * yi[i]; });
+      }
+      for (int64_t r = 0; r < size; r++) {
+        const float *yi = yr + r * inner, *gi = gr + r * inner;
+        float* qi = q + r * inner;
+        simd_for(inner, [&](int64_t i) {
+          const float s = static_cast<float>(sums[i]);
+          qi[i] = log ? gi[i] - vexp(yi[i]) * s : yi[i] * (gi[i] - s);
+        });
       }
     }
   });

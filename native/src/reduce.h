@@ -16,9 +16,10 @@ void reduce(ReduceOp op, Span x, const AxisView& v, Span out);
 /** out (contiguous [outer, size, inner]) = softmax or log-softmax of x along the middle axis. */
 void softmax(Span x, const AxisView& v, bool log, Span out);
 /**
- * The gradient of (log-)softmax along the last axis, from its output y and the incoming gradient g
- * (both contiguous [outer, size] from their offsets): log: g − exp(y)·Σg, else y·(g − Σ g·y).
+ * The gradient of (log-)softmax along the middle axis of [outer, size, inner], from its output y (v,
+ * from v.offset) and the incoming gradient g (the same layout from g_offset), both contiguous:
+ * log: g − exp(y)·Σg, else y·(g − Σ g·y). out is contiguous [outer, size, inner].
  */
-void softmax_backward(Span y, int64_t y_offset, Span g, int64_t g_offset, int64_t outer, int64_t size, bool log, Span out);
+void softmax_backward(Span y, Span g, int64_t g_offset, const AxisView& v, bool log, Span out);
 
 }  // namespace webgrad

@@ -144,10 +144,9 @@ export interface Backend {
   squaredErrorGrad?(a: Storage, al: Layout, b: Storage, bl: Layout, g: Storage, gOffset: number, alpha: number): Storage;
   /**
    * The gradient of softmax (log: log-softmax) along `dim` from its output y and the incoming gradient
-   * g, views of one shape: log: g − exp(y)·Σg, else y·(g − Σ g·y) (sums along dim). undefined where
-   * the backend does not fuse these layouts (softmax's backward then composes it).
+   * g, views of one shape: log: g − exp(y)·Σg, else y·(g − Σ g·y) (sums along dim); out is contiguous.
    */
-  softmaxBackward?(y: Storage, yl: Layout, g: Storage, gl: Layout, dim: number, log: boolean): Storage | undefined;
+  softmaxBackward?(y: Storage, yl: Layout, g: Storage, gl: Layout, dim: number, log: boolean): Storage;
 
   // 2-D convolution with groups 1 (x [n, c, h, w], weight [o, c, kh, kw], y [n, o, oh, ow], views
   // of any layout): offered all three or none, as each is the others' backward.

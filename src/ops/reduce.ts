@@ -102,6 +102,7 @@ const softmaxGrad = (y: Tensor, g: Tensor, dim: number, log: boolean): Tensor =>
 const softmaxGradOp = defineOp<SoftmaxParams>({
   name: 'softmaxGrad',
   shape: ([, g]) => g.shape,
+  // A batch of gradients (g with more dims than y) is composed; the kernel takes one shape.
   forward: (backend, [y, g], { dim, log }) =>
     (y.ndim === g.ndim ? backend.softmaxBackward?.(y.storage, y.layout, g.storage, g.layout, dim, log) : undefined) ??
     composed(() => softmaxGrad(y, g, dim, log)),

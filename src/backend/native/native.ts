@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import type { AdamHyper, AdamTensor, AxisView, Backend, BinaryOp, Conv2dGeometry, MatmulArgs, ReduceOp, SgdHyper, SgdTensor, Storage, UnaryOp } from '../backend.js';
 import { alongAxis, onDense, reduceAlong, softmaxPlan } from '../axis.js';
 import { BINARY_OPS, UNARY_OPS } from '../elementwise-ops.js';
-import { isContiguous, sizeOf, type Layout, type Shape } from '../../shape.js';
+import { sizeOf, type Layout, type Shape } from '../../shape.js';
 
 /**
  * The addon's JS signature. Kernels take their storages as arguments and read everything else
@@ -43,7 +43,7 @@ export interface NativeAddon {
   reduce(x: Float32Array, out: Float32Array): void;
   /** params: log (0 or 1), offset, outer, size, inner. out: [outer, size, inner]. */
   softmax(x: Float32Array, out: Float32Array): void;
-  /** params: log (0 or 1), y offset, g offset, outer, size. y, g and out: contiguous [outer, size]. */
+  /** params: log (0 or 1), g offset, y offset, outer, size, inner. y, g and out: contiguous [outer, size, inner]. */
   softmaxBackward(y: Float32Array, g: Float32Array, out: Float32Array): void;
   /** params: view(a) [batch, m, k], view(b) [batch, k, n], then view(bias) [n] when bias is given. out: [batch, m, n]. */
   matmul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array): void;
@@ -252,16 +252,16 @@ export class NativeBackend implements Backend {
     return this.wrap(out);
   }
 
-  /** Fused along the last dim of contiguous views (what crossEntropy and attention produce); else undefined. */
-  softmaxBackward(y: Storage, yl: Layout, g: Storage, gl: Layout, dim: number, log: boolean): Storage | undefined {
-    const rank = yl.shape.length;
-    if (dim !== rank - 1 || !isContiguous(yl) || !isContiguous(gl) || gl.shape.join() !== yl.shape.join()) return undefined;
-    const size = yl.shape[rank - 1];
-    const out = this.alloc(sizeOf(yl.shape));
-    const p = this.params;
-    [p[0], p[1], p[2], p[3], p[4]] = [log ? 1 : 0, yl.offset, gl.offset, size === 0 ? 0 : sizeOf(yl.shape) / size, size];
-    this.addon.softmaxBackward(dataOf(y), dataOf(g), out);
-    return this.wrap(out);
+  softmaxBackward(y: Storage, yl: Layout, g: Storage, gl: Layout, dim: number, log: boolean): Storage {
+    const { view } = softmaxPlan(yl, dim);
+    return onDense(this, [[y, yl], [g, gl]], ([yd, gd]) => {
+      const out = this.alloc(sizeOf(yl.shape));
+      this.params[0] = log ? 1 : 0;
+      this.params[1] = gd.offset;
+      this.axis(2, yd.offset, view);
+      this.addon.softmaxBackward(dataOf(yd.storage), dataOf(gd.storage), out);
+      return this.wrap(out);
+    });
   }
 
   matmul(a: Storage, b: Storage, { a: al, b: bl, bias }: MatmulArgs): Storage {
